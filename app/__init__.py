@@ -1,0 +1,72 @@
+"""Safe Referral: one package, two deployments.
+
+`create_intake_app` is the police-side deployment (the anonymous intake; later the standards
+surface and the delivery API). The provider console is a second app from this package with
+its own database (DESIGN section 1).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from app import errors, security
+from app.config import intake_config, refuse_unsafe_production
+from app.extensions import csrf, intake_db, limiter, migrate
+from app.models.intake import DraftSession
+from app.privacy_logging import configure_logging
+from app.split_session import SplitSessionInterface
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_intake_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = _new_app("intake")
+    app.config.update(intake_config())
+    app.config.update(overrides or {})
+    refuse_unsafe_production(app.config)
+
+    intake_db.init_app(app)
+    migrate.init_app(app, intake_db, directory=str(ROOT / "migrations" / "intake"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+    app.session_interface = SplitSessionInterface(intake_db, DraftSession)
+
+    from app.intake import bp as intake_bp
+    from app.intake.cli import recipients_cli
+
+    app.register_blueprint(intake_bp)
+    app.cli.add_command(recipients_cli)
+    errors.init_app(app)
+    return app
+
+
+def _new_app(surface: str) -> Flask:
+    configure_logging()
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "app" / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config["SURFACE"] = surface
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    return app

@@ -1,0 +1,61 @@
+"""Configuration, read from the environment.
+
+Development and tests run on embedded SQLite with demo keys; production must be given
+everything explicitly and refuses to start otherwise (DESIGN section 8).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from crypto.keyfile import Argon2Params
+
+DEV_SECRET = "development-only-secret-never-use-in-production"  # noqa: S105 - refused in production
+DEV_PEPPER = b"development-only-pepper-0000"
+INSTANCE = Path(os.environ.get("SAFE_REFERRAL_INSTANCE", Path.cwd() / "instance"))
+
+
+class ConfigurationError(RuntimeError):
+    """The service was asked to start in production with an unsafe configuration."""
+
+
+def intake_config() -> dict[str, Any]:
+    """The intake + standards deployment (police side)."""
+    env = os.environ.get("SAFE_REFERRAL_ENV", "development")
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE / 'intake.sqlite'}"
+        ),
+        # Hidden parameters keep sealed blobs and answers out of error messages and logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_pre_ping": True},
+        "REFERENCE_PEPPER": os.environ.get("REFERENCE_PEPPER", "").encode() or DEV_PEPPER,
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        "SESSION_COOKIE_SECURE": env == "production",
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+        "NEUTRAL_EXIT_URL": os.environ.get("NEUTRAL_EXIT_URL", "https://www.bbc.co.uk/weather"),
+        "PROVIDER_NAME": os.environ.get("PROVIDER_NAME", "the independent advisor service"),
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        # RFC 9106 second recommended option; tests may pass cheaper settings explicitly.
+        "PHRASE_ARGON2": Argon2Params(time_cost=3, memory_kib=65536, parallelism=4),
+    }
+
+
+def refuse_unsafe_production(config: dict[str, Any]) -> None:
+    """Production never runs on a default secret, a default pepper or SQLite."""
+    if config.get("ENV_NAME") != "production":
+        return
+    problems = []
+    if config["SECRET_KEY"] in ("", DEV_SECRET) or len(config["SECRET_KEY"]) < 32:
+        problems.append("SECRET_KEY must be set to at least 32 random characters")
+    if config["REFERENCE_PEPPER"] == DEV_PEPPER or len(config["REFERENCE_PEPPER"]) < 16:
+        problems.append("REFERENCE_PEPPER must be set to at least 16 random characters")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        problems.append("REDIS_URL must be set so rate limits are shared between instances")
+    if problems:
+        raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))

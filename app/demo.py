@@ -1,0 +1,67 @@
+"""`make run`: the whole service on one machine, for development and demonstrations.
+
+Embedded SQLite under instance/, a demo provider key generated on first run (its private half
+kept in a passphrase-protected file, as a provider would), the intake on 127.0.0.1:5000.
+Never used in production: it binds to loopback and uses development secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from app import create_intake_app
+from app.intake import recipients
+from app.privacy_logging import QuietRequestHandler
+from crypto.keyfile import protect
+from crypto.keys import PrivateKey, PublicKey
+
+HOST = "127.0.0.1"
+INTAKE_PORT = int(os.environ.get("INTAKE_PORT", "5000"))
+DEMO_PROVIDER = "Demo advisor service"
+DEMO_PASSPHRASE = "demo passphrase - development only"  # noqa: S105 - demo key, loopback only
+
+
+def demo_provider_key(instance: Path) -> PublicKey:
+    """The demo provider's public key, generating the key pair on first run."""
+    public_file = instance / "demo-provider-public-key.txt"
+    if not public_file.exists():
+        key = PrivateKey.generate()
+        (instance / "demo-provider-private-key.txt").write_text(protect(key.to_bytes(), DEMO_PASSPHRASE))
+        public_file.write_text(key.public_key.to_text())
+    return PublicKey.from_text(public_file.read_text())
+
+
+def prepare_intake(app: Flask, public_key: PublicKey) -> None:
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        if recipients.route_for("idva") is None:
+            try:
+                recipients.register(DEMO_PROVIDER, public_key)
+            except recipients.RecipientError:
+                pass  # registered on an earlier run; only the routes are missing
+            for service in ("idva", "isva", "not_sure"):
+                recipients.assign(service, DEMO_PROVIDER)
+
+
+def main() -> None:
+    intake = create_intake_app()
+    instance = Path(intake.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    prepare_intake(intake, demo_provider_key(instance))
+    server = make_server(HOST, INTAKE_PORT, intake, threaded=True, request_handler=QuietRequestHandler)
+    print(f"Safe Referral is running (development mode, demo keys, SQLite in {instance}).")
+    print(f"  Intake:           http://{HOST}:{INTAKE_PORT}/")
+    print("Press Ctrl+C to stop.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("Stopped.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The intake database: exactly DESIGN G4's clear metadata, plus ciphertext.
+
+Every column is listed with its reason in tests/models/test_intake_columns.py; a new
+column fails that test until someone writes down why the police side may hold it.
+Dates only, never a time of day; ids are random, never sequential.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import IntakeBase, random_id
+
+SERVICES = ("idva", "isva", "not_sure")
+REFERRAL_STATUSES = ("received", "delivered", "with_advisor", "closed", "withdrawn")
+
+
+class Recipient(IntakeBase):
+    """A provider organisation that can open referrals (it holds the private keys)."""
+
+    __tablename__ = "recipients"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_on: Mapped[date] = mapped_column(Date, default=date.today)
+
+    keys: Mapped[list[RecipientKey]] = relationship(
+        back_populates="recipient", order_by="RecipientKey.generation"
+    )
+
+
+class RecipientKey(IntakeBase):
+    """One public key of a recipient; new referrals are sealed to the newest generation."""
+
+    __tablename__ = "recipient_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("recipients.id"))
+    generation: Mapped[int] = mapped_column(Integer)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    added_on: Mapped[date] = mapped_column(Date, default=date.today)
+
+    recipient: Mapped[Recipient] = relationship(back_populates="keys")
+
+
+class ServiceRoute(IntakeBase):
+    """Which recipient receives referrals for a service (IDVA, ISVA, not sure)."""
+
+    __tablename__ = "service_routes"
+
+    service: Mapped[str] = mapped_column(String(16), primary_key=True)
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("recipients.id"))
+
+    recipient: Mapped[Recipient] = relationship()
+
+
+class Referral(IntakeBase):
+    """A sealed referral and its content-free workflow dates."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    service: Mapped[str] = mapped_column(String(16))
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("recipients.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    received_on: Mapped[date] = mapped_column(Date, default=date.today, index=True)
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    acknowledged_on: Mapped[date | None] = mapped_column(Date)
+    first_contact_on: Mapped[date | None] = mapped_column(Date)
+    contact_made_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closure_reason: Mapped[str | None] = mapped_column(String(32))
+    # The envelope; deleted once the provider confirms delivery (G4).
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Derived from the reference phrase by Argon2id + HKDF; cannot be reversed to it.
+    lookup_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The referrer's own public key, so advisors can seal replies only they can open.
+    referrer_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="referral", order_by="Message.position", cascade="all, delete-orphan"
+    )
+
+
+class Message(IntakeBase):
+    """A message between referrer and advisor, sealed to whoever must read it."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(16))  # "referrer" or "advisor"
+    sent_on: Mapped[date] = mapped_column(Date, default=date.today)
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    # A referrer's message sealed to the provider; deleted after delivery.
+    sealed_for_provider: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # An advisor's reply, or the referrer's own copy, sealed to the referrer's key.
+    sealed_for_referrer: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    referral: Mapped[Referral] = relationship(back_populates="messages")
+
+
+class DraftSession(IntakeBase):
+    """A browser session's state, sealed under a key that only the browser's cookie holds."""
+
+    __tablename__ = "draft_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_on: Mapped[date] = mapped_column(Date, index=True)

@@ -1,0 +1,151 @@
+"""Server-side sessions whose contents the server cannot read at rest.
+
+The browser's cookie holds a random session id and a random 256-bit key. The database holds
+only the SHA-256 of the id and the session state sealed under that key (AES-256-GCM), so a
+database reader learns nothing, and a stolen cookie is useless once the row is gone. The
+intake keeps a referrer's unsent answers here (they can outgrow a cookie); the console will
+keep an advisor's unwrapped key here, split the same way (DESIGN section 4).
+
+The idle deadline lives inside the sealed state; the row carries only an expiry date for
+purging, so no time of day is stored (G4). Flask-Session stores plaintext, hence this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import secrets
+import time
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import CallbackDict
+
+from crypto.errors import DecryptionError
+from crypto.keyfile import unwrap, wrap
+
+log = logging.getLogger(__name__)
+PAD_TO = 1024  # sealed sizes move in 1 KiB steps, so lengths say little about answers
+
+
+class SplitSession(CallbackDict, SessionMixin):
+    """Session dict that remembers its id and key, and whether it changed."""
+
+    def __init__(self, initial: dict[str, Any] | None = None, token: tuple[bytes, bytes] | None = None) -> None:
+        def on_update(_: CallbackDict) -> None:
+            self.modified = True
+
+        super().__init__(initial or {}, on_update)
+        self.token = token
+        self.modified = False
+
+
+def _row_id(session_id: bytes) -> str:
+    return hashlib.sha256(session_id).hexdigest()
+
+
+class SplitSessionInterface(SessionInterface):
+    """Flask session interface backed by a table with columns (id, sealed, expires_on)."""
+
+    def __init__(self, db: SQLAlchemy, model: type) -> None:
+        self.db = db
+        self.table = model.__table__
+
+    def _idle_seconds(self, app: Flask) -> int:
+        return int(app.config.get("SESSION_IDLE_MINUTES", 30)) * 60
+
+    def open_session(self, app: Flask, request: Request) -> SplitSession:
+        token = self._read_cookie(request.cookies.get(self.get_cookie_name(app), ""))
+        if token is None:
+            return SplitSession()
+        session_id, key = token
+        try:
+            with self.db.engine.connect() as conn:
+                sealed = conn.execute(
+                    select(self.table.c.sealed).where(self.table.c.id == _row_id(session_id))
+                ).scalar_one_or_none()
+        except SQLAlchemyError:
+            log.warning("session store unavailable; starting an empty session")
+            return SplitSession()
+        if sealed is None:
+            return SplitSession()
+        try:
+            state = json.loads(unwrap(sealed, key, _row_id(session_id).encode()))
+        except (DecryptionError, ValueError):
+            return SplitSession()
+        if time.time() - state["seen"] > self._idle_seconds(app):
+            return SplitSession(token=token)  # idle too long: same row, emptied on save
+        return SplitSession(state["data"], token=token)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        assert isinstance(session, SplitSession)
+        name = self.get_cookie_name(app)
+        if not session:
+            if session.token is not None:
+                self._delete(session.token[0])
+                response.delete_cookie(name, path="/", domain=self.get_cookie_domain(app))
+            return
+        token = session.token or (secrets.token_bytes(16), secrets.token_bytes(32))
+        if not self._store(app, token, dict(session)):
+            return
+        response.set_cookie(
+            name,
+            self._write_cookie(token),
+            httponly=True,
+            secure=self.get_cookie_secure(app),
+            samesite="Strict",
+            path="/",
+        )
+        response.vary.add("Cookie")
+
+    def _store(self, app: Flask, token: tuple[bytes, bytes], data: dict[str, Any]) -> bool:
+        session_id, key = token
+        row_id = _row_id(session_id)
+        raw = json.dumps({"data": data, "seen": int(time.time())}).encode()
+        sealed = wrap(raw + b" " * (-len(raw) % PAD_TO), key, row_id.encode())
+        expires_on = date.today() + timedelta(days=1)
+        try:
+            with self.db.engine.begin() as conn:
+                changed = conn.execute(
+                    update(self.table)
+                    .where(self.table.c.id == row_id)
+                    .values(sealed=sealed, expires_on=expires_on)
+                ).rowcount
+                if not changed:
+                    conn.execute(delete(self.table).where(self.table.c.expires_on < date.today()))
+                    conn.execute(
+                        insert(self.table).values(id=row_id, sealed=sealed, expires_on=expires_on)
+                    )
+        except SQLAlchemyError:
+            # The page still renders; the person's answers remain in the form they see.
+            log.warning("session store unavailable; session not saved")
+            return False
+        return True
+
+    def _delete(self, session_id: bytes) -> None:
+        try:
+            with self.db.engine.begin() as conn:
+                conn.execute(delete(self.table).where(self.table.c.id == _row_id(session_id)))
+        except SQLAlchemyError:
+            log.warning("session store unavailable; session not deleted")
+
+    @staticmethod
+    def _write_cookie(token: tuple[bytes, bytes]) -> str:
+        return base64.urlsafe_b64encode(token[0] + token[1]).decode().rstrip("=")
+
+    @staticmethod
+    def _read_cookie(value: str) -> tuple[bytes, bytes] | None:
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        except (ValueError, TypeError):
+            return None
+        if len(raw) != 48:
+            return None
+        return raw[:16], raw[16:]

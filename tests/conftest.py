@@ -1,0 +1,86 @@
+"""Shared fixtures: a real intake app on SQLite, or on PostgreSQL when TEST_DATABASE_URL is set.
+
+Under pytest-xdist each worker gets its own PostgreSQL database, so workers never share tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_intake_app
+from app.extensions import intake_db
+from app.intake import recipients
+from crypto.keyfile import TEST_PARAMS
+from crypto.keys import PrivateKey
+from tests.referrer import Referrer
+
+POSTGRES = os.environ.get("TEST_DATABASE_URL")
+
+
+def _postgres_database(worker: str) -> str:
+    """A database of this worker's own on the TEST_DATABASE_URL server."""
+    base = sa.engine.make_url(POSTGRES)
+    name = f"safe_referral_{worker}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(sa.text("select 1 from pg_database where datname = :n"), {"n": name})
+        if not exists:
+            conn.execute(sa.text(f'create database "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    if POSTGRES:
+        return _postgres_database(worker_id)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'intake.sqlite'}"
+
+
+def intake_settings(database_url: str) -> dict[str, object]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PHRASE_ARGON2": TEST_PARAMS,
+        "RATELIMIT_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = create_intake_app(intake_settings(database_url))
+    with app.app_context():
+        intake_db.drop_all()
+        intake_db.create_all()
+    yield app
+    with app.app_context():
+        intake_db.session.remove()
+        intake_db.drop_all()
+        intake_db.engine.dispose()
+
+
+@pytest.fixture
+def provider_key(app: Flask) -> PrivateKey:
+    """A provider whose public key is registered at intake for every service."""
+    key = PrivateKey.generate()
+    with app.app_context():
+        recipients.register("Test advisor service", key.public_key)
+        for service in ("idva", "isva", "not_sure"):
+            recipients.assign(service, "Test advisor service")
+    return key
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def referrer(client: FlaskClient, provider_key: PrivateKey) -> Referrer:
+    return Referrer(client)
