@@ -8,6 +8,7 @@ Never used in production: it binds to loopback and uses development secrets.
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
 
 from flask import Flask
@@ -31,7 +32,9 @@ def demo_provider_key(instance: Path) -> PublicKey:
     public_file = instance / "demo-provider-public-key.txt"
     if not public_file.exists():
         key = PrivateKey.generate()
-        (instance / "demo-provider-private-key.txt").write_text(protect(key.to_bytes(), DEMO_PASSPHRASE))
+        (instance / "demo-provider-private-key.txt").write_text(
+            protect(key.to_bytes(), DEMO_PASSPHRASE)
+        )
         public_file.write_text(key.public_key.to_text())
     return PublicKey.from_text(public_file.read_text())
 
@@ -40,10 +43,9 @@ def prepare_intake(app: Flask, public_key: PublicKey) -> None:
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         if recipients.route_for("idva") is None:
-            try:
+            # Registered on an earlier run when only the routes are missing.
+            with suppress(recipients.RecipientError):
                 recipients.register(DEMO_PROVIDER, public_key)
-            except recipients.RecipientError:
-                pass  # registered on an earlier run; only the routes are missing
             for service in ("idva", "isva", "not_sure"):
                 recipients.assign(service, DEMO_PROVIDER)
 
@@ -53,7 +55,9 @@ def main() -> None:
     instance = Path(intake.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     prepare_intake(intake, demo_provider_key(instance))
-    server = make_server(HOST, INTAKE_PORT, intake, threaded=True, request_handler=QuietRequestHandler)
+    server = make_server(
+        HOST, INTAKE_PORT, intake, threaded=True, request_handler=QuietRequestHandler
+    )
     print(f"Safe Referral is running (development mode, demo keys, SQLite in {instance}).")
     print(f"  Intake:           http://{HOST}:{INTAKE_PORT}/")
     print("Press Ctrl+C to stop.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 
-from flask import Flask, render_template
+from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -13,13 +13,33 @@ log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: ("Something went wrong with that request", "Go back and try again."),
-    403: ("You need to enter your reference phrase", "Your session may have ended. Enter your reference phrase again."),
+    403: (
+        "You need to enter your reference phrase",
+        "Your session may have ended. Enter your reference phrase again.",
+    ),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("Something went wrong with that request", "Go back and try again."),
     413: ("What you entered is too long", "Go back, shorten your answer and try again."),
-    429: ("Please wait before trying again", "You have tried too many times. Wait a few minutes and try again."),
-    500: ("Sorry, there is a problem with the service", "Nothing you entered has been stored. Try again later."),
-    503: ("Sorry, the service is unavailable", "Nothing you entered has been stored. Try again later."),
+    429: (
+        "Please wait before trying again",
+        "You have tried too many times. Wait a few minutes and try again.",
+    ),
+    500: (
+        "Sorry, there is a problem with the service",
+        "Nothing you entered has been stored. Try again later.",
+    ),
+    503: (
+        "Sorry, the service is unavailable",
+        "Nothing you entered has been stored. Try again later.",
+    ),
+}
+
+
+# The console's staff see their own wording where the intake's would mislead them.
+CONSOLE_MESSAGES = {
+    403: ("You do not have access to this page", "Ask your manager if you think you should."),
+    500: ("Sorry, there is a problem with the console", "Try again later."),
+    503: ("Sorry, the console is unavailable", "Try again later."),
 }
 
 
@@ -30,7 +50,8 @@ def init_app(app: Flask) -> None:
 
 
 def _render(code: int, heading: str | None = None, body: str | None = None) -> tuple[str, int]:
-    default_heading, default_body = MESSAGES.get(code, MESSAGES[400])
+    own = CONSOLE_MESSAGES if current_app.config.get("SURFACE") == "console" else {}
+    default_heading, default_body = own.get(code) or MESSAGES.get(code, MESSAGES[400])
     return render_template(
         "error.html", heading=heading or default_heading, body=body or default_body
     ), code
@@ -44,7 +65,12 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
     )
 
 
-def _http_error(error: HTTPException) -> tuple[str, int]:
+def _http_error(error: HTTPException) -> tuple[str, int] | Response:
+    if request.path.startswith("/api/"):
+        # No API route matched (404/405), so the API blueprint's JSON handlers never ran.
+        from app.api.errors import http_error
+
+        return http_error(error)
     return _render(error.code or 500)
 
 

@@ -29,7 +29,9 @@ def configure_logging(level: str = "INFO") -> None:
             "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
             "root": {"level": level, "handlers": ["stderr"]},
             # Werkzeug's request lines start with the client address: silence them.
-            "loggers": {"werkzeug": {"level": "ERROR"}},
+            # Flask-Limiter logs each breach with its key, a hash of the address that anyone
+            # holding SECRET_KEY can reverse by trying every IPv4 address: keep it out too.
+            "loggers": {"werkzeug": {"level": "ERROR"}, "flask-limiter": {"level": "WARNING"}},
         }
     )
 

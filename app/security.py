@@ -34,8 +34,12 @@ def init_app(app: Flask) -> None:
         frame_options="DENY",
         referrer_policy="no-referrer",
         session_cookie_secure=production,
-        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()",
-                            "interest-cohort": "()"},
+        permissions_policy={
+            "camera": "()",
+            "microphone": "()",
+            "geolocation": "()",
+            "interest-cohort": "()",
+        },
     )
     app.after_request(_no_store)
 

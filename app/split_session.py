@@ -38,13 +38,23 @@ PAD_TO = 1024  # sealed sizes move in 1 KiB steps, so lengths say little about a
 class SplitSession(CallbackDict, SessionMixin):
     """Session dict that remembers its id and key, and whether it changed."""
 
-    def __init__(self, initial: dict[str, Any] | None = None, token: tuple[bytes, bytes] | None = None) -> None:
+    def __init__(
+        self, initial: dict[str, Any] | None = None, token: tuple[bytes, bytes] | None = None
+    ) -> None:
         def on_update(_: CallbackDict) -> None:
             self.modified = True
 
         super().__init__(initial or {}, on_update)
         self.token = token
+        self.discarded: tuple[bytes, bytes] | None = None
         self.modified = False
+
+    def regenerate(self) -> None:
+        """Empty the session and give it a new id and key on save (after any sign-in), so
+        an id planted in the browser beforehand is worth nothing afterwards."""
+        self.clear()
+        if self.token is not None:
+            self.discarded, self.token = self.token, None
 
 
 def _row_id(session_id: bytes) -> str:
@@ -87,6 +97,8 @@ class SplitSessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, SplitSession)
         name = self.get_cookie_name(app)
+        if session.discarded is not None:
+            self._delete(session.discarded[0])
         if not session:
             if session.token is not None:
                 self._delete(session.token[0])

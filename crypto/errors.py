@@ -19,3 +19,7 @@ class DecryptionError(CryptoError):
 
 class PhraseError(CryptoError, ValueError):
     """A reference phrase was mistyped; the message is safe to show to the person typing it."""
+
+
+class RecoveryKeyError(CryptoError, ValueError):
+    """A recovery key was mistyped; the message is safe to show to the manager typing it."""

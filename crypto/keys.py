@@ -34,6 +34,13 @@ FINGERPRINT_PREFIX = b"safe-referral/v1/fingerprint\x00"
 PUBLIC_KEY_LABEL = "PUBLIC KEY"
 
 
+def _as_bytes(value: bytes) -> bytes:
+    # bytes(int) would silently make a zero-filled key, so accept only byte strings.
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise CryptoError("key material must be bytes")
+    return bytes(value)
+
+
 class PublicKey:
     """A recipient's public key: safe to publish, compare and log (by key id)."""
 
@@ -55,7 +62,7 @@ class PublicKey:
 
     @classmethod
     def from_bytes(cls, b: bytes) -> PublicKey:
-        return cls(bytes(b))
+        return cls(_as_bytes(b))
 
     def to_bytes(self) -> bytes:
         return self._raw
@@ -122,12 +129,12 @@ class PrivateKey:
 
     @classmethod
     def from_bytes(cls, b: bytes) -> PrivateKey:
-        return cls(bytes(b))
+        return cls(_as_bytes(b))
 
     @classmethod
     def from_seed(cls, seed: bytes) -> PrivateKey:
         """Deterministic key from 96 uniformly random bytes (any 96 bytes are a valid key)."""
-        return cls(bytes(seed))
+        return cls(_as_bytes(seed))
 
     def to_bytes(self) -> bytes:
         return self._kem.private_bytes_raw() + self._dh.private_bytes_raw()

@@ -49,8 +49,12 @@ URGENCY = (
     ("court", "I have a court date, interview or hearing coming up"),
 )
 AGE_GROUPS = (
-    ("16-24", "16 to 24"), ("25-34", "25 to 34"), ("35-44", "35 to 44"),
-    ("45-54", "45 to 54"), ("55-64", "55 to 64"), ("65+", "65 or over"),
+    ("16-24", "16 to 24"),
+    ("25-34", "25 to 34"),
+    ("35-44", "35 to 44"),
+    ("45-54", "45 to 54"),
+    ("55-64", "55 to 64"),
+    ("65+", "65 or over"),
 )
 SEX = (("female", "Female"), ("male", "Male"))
 SEXUAL_ORIENTATION = (
@@ -81,8 +85,13 @@ ETHNICITY = (
     ("other_any", "Other ethnic group: any other ethnic group"),
 )
 RELIGION = (
-    ("none", "No religion"), ("christian", "Christian"), ("buddhist", "Buddhist"),
-    ("hindu", "Hindu"), ("jewish", "Jewish"), ("muslim", "Muslim"), ("sikh", "Sikh"),
+    ("none", "No religion"),
+    ("christian", "Christian"),
+    ("buddhist", "Buddhist"),
+    ("hindu", "Hindu"),
+    ("jewish", "Jewish"),
+    ("muslim", "Muslim"),
+    ("sikh", "Sikh"),
     ("other", "Any other religion or belief"),
 )
 DISABILITY = (

@@ -65,7 +65,9 @@ def assign_command(service: str, name: str) -> None:
 @recipients_cli.command("list")
 def list_command() -> None:
     """Show recipients, their newest key and the services routed to them."""
-    routes = {route.service: route.recipient.name for route in db.session.scalars(select(ServiceRoute))}
+    routes = {
+        route.service: route.recipient.name for route in db.session.scalars(select(ServiceRoute))
+    }
     for recipient in db.session.scalars(select(Recipient).order_by(Recipient.name)):
         newest = recipient.keys[-1] if recipient.keys else None
         services = ", ".join(sorted(s for s, n in routes.items() if n == recipient.name)) or "none"

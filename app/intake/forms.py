@@ -20,10 +20,25 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, Field, RadioField, SelectMultipleField, StringField, SubmitField
-from wtforms import TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from app.intake import choices
 
@@ -34,11 +49,23 @@ PREFER_NOT = ("prefer_not", "Prefer not to say")
 class Choice(RadioField):
     """Radios whose 'not a valid choice' message is written for people."""
 
-    def __init__(self, label: str, options: Sequence[tuple[str, str]], *, message: str,
-                 required: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        label: str,
+        options: Sequence[tuple[str, str]],
+        *,
+        message: str,
+        required: bool = False,
+        **kwargs: Any,
+    ) -> None:
         validators = [InputRequired(message=message)] if required else [Optional()]
-        super().__init__(label, choices=[SelectChoice(v, t) for v, t in options],
-                         validators=validators, widget=GovRadioInput(), **kwargs)
+        super().__init__(
+            label,
+            choices=[SelectChoice(v, t) for v, t in options],
+            validators=validators,
+            widget=GovRadioInput(),
+            **kwargs,
+        )
         self.invalid_message = message
 
     def pre_validate(self, form: FlaskForm) -> None:
@@ -50,8 +77,12 @@ class Flags(SelectMultipleField):
     """Checkboxes; an unknown value gets a message rather than a crash."""
 
     def __init__(self, label: str, options: Sequence[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(label, choices=[SelectChoice(v, t) for v, t in options],
-                         widget=GovCheckboxesInput(), **kwargs)
+        super().__init__(
+            label,
+            choices=[SelectChoice(v, t) for v, t in options],
+            widget=GovCheckboxesInput(),
+            **kwargs,
+        )
 
     def pre_validate(self, form: FlaskForm) -> None:
         known = {choice.value for choice in self.choices}
@@ -69,27 +100,44 @@ def plain_text(name: str) -> Any:
     return check
 
 
-def text(label: str, name: str, limit: int, *, required: str | None = None,
-         hint: str | None = None, extra: Sequence[Any] = ()) -> StringField:
-    first = InputRequired(message=required) if required else Optional()
+def text(
+    label: str,
+    name: str,
+    limit: int,
+    *,
+    required: str | None = None,
+    hint: str | None = None,
+    extra: Sequence[Any] = (),
+) -> StringField:
+    # DataRequired, not InputRequired: an answer of only spaces is no answer.
+    first = DataRequired(message=required) if required else Optional()
     return StringField(
         label,
         description=hint,
-        validators=[first, Length(max=limit, message=f"{name} must be {limit} characters or fewer"),
-                    plain_text(name), *extra],
+        validators=[
+            first,
+            Length(max=limit, message=f"{name} must be {limit} characters or fewer"),
+            plain_text(name),
+            *extra,
+        ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         widget=GovTextInput(),
     )
 
 
-def long_text(label: str, name: str, limit: int, hint: str | None = None,
-              required: str | None = None) -> TextAreaField:
-    first = InputRequired(message=required) if required else Optional()
+def long_text(
+    label: str, name: str, limit: int, hint: str | None = None, required: str | None = None
+) -> TextAreaField:
+    # DataRequired, not InputRequired: an answer of only spaces is no answer.
+    first = DataRequired(message=required) if required else Optional()
     return TextAreaField(
         label,
         description=hint,
-        validators=[first, Length(max=limit, message=f"{name} must be {limit} characters or fewer"),
-                    plain_text(name)],
+        validators=[
+            first,
+            Length(max=limit, message=f"{name} must be {limit} characters or fewer"),
+            plain_text(name),
+        ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         widget=GovCharacterCount(),
     )
@@ -100,31 +148,67 @@ class QuestionForm(FlaskForm):
 
 
 class ServiceForm(QuestionForm):
-    service = Choice("What kind of support do you want?", choices.SERVICES,
-                     message="Select the kind of support you want, or ‘I’m not sure’", required=True)
+    service = Choice(
+        "What kind of support do you want?",
+        choices.SERVICES,
+        message="Select the kind of support you want, or ‘I’m not sure’",
+        required=True,
+    )
 
 
 class ContactForm(QuestionForm):
-    contact_method = Choice("How should the advisor contact you?", choices.CONTACT_METHODS,
-                            message="Select how the advisor should contact you", required=True)
+    contact_method = Choice(
+        "How should the advisor contact you?",
+        choices.CONTACT_METHODS,
+        message="Select how the advisor should contact you",
+        required=True,
+    )
 
 
 class ContactDetailsForm(QuestionForm):
-    phone = text("Phone number", "Phone number", 20, hint="Only give a number that is safe for us to use",
-                 extra=[Regexp(r"^\+?[0-9 ()-]{7,20}$", message="Enter a phone number, like 07700 900 982")])
-    email = text("Email address", "Email address", 254,
-                 hint="Only give an address that nobody else can read",
-                 extra=[Email(message="Enter an email address in the correct format, like name@example.com")])
-    safe_to_call = Choice("Is it safe to call this number?", choices.YES_NO,
-                          message="Select yes if it is safe to call you")
-    safe_times = text("Safe days and times to contact you", "Safe days and times", 200,
-                      hint="For example, weekdays between 10am and 2pm")
-    voicemail = Choice("What can we leave in a voicemail?", choices.VOICEMAIL,
-                       message="Select what we can leave in a voicemail")
-    safe_to_text = Choice("Is it safe to send you a text message?", choices.YES_NO,
-                          message="Select yes if it is safe to text you")
-    someone_else_answers = text("What should we do if someone else answers?", "This answer", 200,
-                                hint="For example, say it is a wrong number")
+    phone = text(
+        "Phone number",
+        "Phone number",
+        20,
+        hint="Only give a number that is safe for us to use",
+        extra=[Regexp(r"^\+?[0-9 ()-]{7,20}$", message="Enter a phone number, like 07700 900 982")],
+    )
+    email = text(
+        "Email address",
+        "Email address",
+        254,
+        hint="Only give an address that nobody else can read",
+        extra=[
+            Email(message="Enter an email address in the correct format, like name@example.com")
+        ],
+    )
+    safe_to_call = Choice(
+        "Is it safe to call this number?",
+        choices.YES_NO,
+        message="Select yes if it is safe to call you",
+    )
+    safe_times = text(
+        "Safe days and times to contact you",
+        "Safe days and times",
+        200,
+        hint="For example, weekdays between 10am and 2pm",
+    )
+    voicemail = Choice(
+        "What can we leave in a voicemail?",
+        choices.VOICEMAIL,
+        message="Select what we can leave in a voicemail",
+    )
+    safe_to_text = Choice(
+        "Is it safe to send you a text message?",
+        choices.YES_NO,
+        message="Select yes if it is safe to text you",
+    )
+    someone_else_answers = text(
+        "What should we do if someone else answers?",
+        "This answer",
+        200,
+        hint="For example, say it is a wrong number",
+    )
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -135,67 +219,118 @@ class ContactDetailsForm(QuestionForm):
 
 
 class NameForm(QuestionForm):
-    name = text("What should we call you?", "Your name", 60,
-                required="Enter a first name or another name we can call you",
-                hint="A first name or any name you choose. You do not need to give your full name.")
+    name = text(
+        "What should we call you?",
+        "Your name",
+        60,
+        required="Enter a first name or another name we can call you",
+        hint="A first name or any name you choose. You do not need to give your full name.",
+    )
 
 
 class RoleForm(QuestionForm):
-    role_group = Choice("What is your role? (optional)", (*choices.ROLE_GROUPS, PREFER_NOT),
-                        message="Select your role, or ‘Prefer not to say’")
+    role_group = Choice(
+        "What is your role? (optional)",
+        (*choices.ROLE_GROUPS, PREFER_NOT),
+        message="Select your role, or ‘Prefer not to say’",
+    )
 
 
 class ConnectionForm(QuestionForm):
-    police_connected = Choice("Is the person harming you connected to the police? (optional)",
-                              (*choices.CONNECTION, PREFER_NOT),
-                              message="Select whether the person is connected to the police")
+    police_connected = Choice(
+        "Is the person harming you connected to the police? (optional)",
+        (*choices.CONNECTION, PREFER_NOT),
+        message="Select whether the person is connected to the police",
+    )
 
 
 class WhatHappenedForm(QuestionForm):
-    account = long_text("Tell us what is happening, in your own words (optional)", "Your account", 1000,
-                        hint="Only what you are comfortable sharing. Do not include anyone’s name.")
-    recent = Choice("When did it happen? (optional)", (*choices.RECENCY, PREFER_NOT),
-                    message="Select when it happened, or ‘Prefer not to say’")
-    reported = Choice("Have you already reported it? (optional)", (*choices.REPORTED, PREFER_NOT),
-                      message="Select whether you have already reported it")
+    account = long_text(
+        "Tell us what is happening, in your own words (optional)",
+        "Your account",
+        1000,
+        hint="Only what you are comfortable sharing. Do not include anyone’s name.",
+    )
+    recent = Choice(
+        "When did it happen? (optional)",
+        (*choices.RECENCY, PREFER_NOT),
+        message="Select when it happened, or ‘Prefer not to say’",
+    )
+    reported = Choice(
+        "Have you already reported it? (optional)",
+        (*choices.REPORTED, PREFER_NOT),
+        message="Select whether you have already reported it",
+    )
 
 
 class UrgencyForm(QuestionForm):
-    urgency = Flags("Does anything make your referral urgent? (optional)", choices.URGENCY,
-                    description="Select all that apply")
+    urgency = Flags(
+        "Does anything make your referral urgent? (optional)",
+        choices.URGENCY,
+        description="Select all that apply",
+    )
 
 
 class AccessNeedsForm(QuestionForm):
-    access_needs = long_text("Do you have any access or communication needs? (optional)",
-                             "Access needs", 300,
-                             hint="For example, an interpreter, British Sign Language, or large print")
+    access_needs = long_text(
+        "Do you have any access or communication needs? (optional)",
+        "Access needs",
+        300,
+        hint="For example, an interpreter, British Sign Language, or large print",
+    )
 
 
 class ConfidentialityForm(QuestionForm):
     consent = BooleanField(
         "I understand what happens to my referral and when confidentiality may be broken",
-        validators=[InputRequired(message="Confirm you understand how your referral will be kept confidential")],
+        validators=[
+            InputRequired(
+                message="Confirm you understand how your referral will be kept confidential"
+            )
+        ],
         widget=GovCheckboxInput(),
     )
 
 
 class EqualityForm(QuestionForm):
-    age_group = Choice("Your age group", (*choices.AGE_GROUPS, PREFER_NOT), message="Select your age group")
+    age_group = Choice(
+        "Your age group", (*choices.AGE_GROUPS, PREFER_NOT), message="Select your age group"
+    )
     sex = Choice("Your sex", (*choices.SEX, PREFER_NOT), message="Select your sex")
-    gender_identity = Choice("Is the gender you identify with the same as your sex registered at birth?",
-                             (*choices.YES_NO, PREFER_NOT), message="Select yes, no or ‘Prefer not to say’")
-    sexual_orientation = Choice("Your sexual orientation", (*choices.SEXUAL_ORIENTATION, PREFER_NOT),
-                                message="Select your sexual orientation")
-    ethnicity = Choice("Your ethnic group", (*choices.ETHNICITY, PREFER_NOT), message="Select your ethnic group")
-    religion = Choice("Your religion or belief", (*choices.RELIGION, PREFER_NOT),
-                      message="Select your religion or belief")
-    disability = Choice("Do you have a physical or mental health condition or illness lasting or expected "
-                        "to last 12 months or more?", (*choices.DISABILITY, PREFER_NOT),
-                        message="Select whether you have a long-term health condition")
-    marital_status = Choice("Your marriage or civil partnership status", (*choices.MARITAL_STATUS, PREFER_NOT),
-                            message="Select your marriage or civil partnership status")
-    pregnancy = Choice("Are you pregnant, or have you given birth in the last 26 weeks?",
-                       (*choices.YES_NO, PREFER_NOT), message="Select yes, no or ‘Prefer not to say’")
+    gender_identity = Choice(
+        "Is the gender you identify with the same as your sex registered at birth?",
+        (*choices.YES_NO, PREFER_NOT),
+        message="Select yes, no or ‘Prefer not to say’",
+    )
+    sexual_orientation = Choice(
+        "Your sexual orientation",
+        (*choices.SEXUAL_ORIENTATION, PREFER_NOT),
+        message="Select your sexual orientation",
+    )
+    ethnicity = Choice(
+        "Your ethnic group", (*choices.ETHNICITY, PREFER_NOT), message="Select your ethnic group"
+    )
+    religion = Choice(
+        "Your religion or belief",
+        (*choices.RELIGION, PREFER_NOT),
+        message="Select your religion or belief",
+    )
+    disability = Choice(
+        "Do you have a physical or mental health condition or illness lasting or expected "
+        "to last 12 months or more?",
+        (*choices.DISABILITY, PREFER_NOT),
+        message="Select whether you have a long-term health condition",
+    )
+    marital_status = Choice(
+        "Your marriage or civil partnership status",
+        (*choices.MARITAL_STATUS, PREFER_NOT),
+        message="Select your marriage or civil partnership status",
+    )
+    pregnancy = Choice(
+        "Are you pregnant, or have you given birth in the last 26 weeks?",
+        (*choices.YES_NO, PREFER_NOT),
+        message="Select yes, no or ‘Prefer not to say’",
+    )
 
 
 class SubmitForm(FlaskForm):
@@ -205,9 +340,13 @@ class SubmitForm(FlaskForm):
 
 
 class ReturnForm(FlaskForm):
-    phrase = text("Your reference phrase", "Your reference phrase", 200,
-                  required="Enter your reference phrase",
-                  hint="The 8 words you were given when you sent your referral")
+    phrase = text(
+        "Your reference phrase",
+        "Your reference phrase",
+        200,
+        required="Enter your reference phrase",
+        hint="The 8 words you were given when you sent your referral",
+    )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 

@@ -50,15 +50,25 @@ def _may_be_isva(answers: Answers) -> bool:
 STEPS: tuple[Step, ...] = (
     Step("service", forms.ServiceForm, "What kind of support do you want?", required=True),
     Step("contact", forms.ContactForm, "How should the advisor contact you?", required=True),
-    Step("contact-details", forms.ContactDetailsForm, "Your safe contact details",
-         applies=_wants_contact, required=True),
+    Step(
+        "contact-details",
+        forms.ContactDetailsForm,
+        "Your safe contact details",
+        applies=_wants_contact,
+        required=True,
+    ),
     Step("name", forms.NameForm, "What should we call you?", required=True),
     Step("role", forms.RoleForm, "Your role"),
     Step("connection", forms.ConnectionForm, "The person harming you"),
     Step("what-happened", forms.WhatHappenedForm, "What is happening"),
     Step("urgency", forms.UrgencyForm, "Urgency"),
     Step("access-needs", forms.AccessNeedsForm, "Access needs"),
-    Step("confidentiality", forms.ConfidentialityForm, "Confidentiality and its limits", required=True),
+    Step(
+        "confidentiality",
+        forms.ConfidentialityForm,
+        "Confidentiality and its limits",
+        required=True,
+    ),
     Step("equality", forms.EqualityForm, "Equality monitoring (optional)"),
 )
 BY_SLUG = {step.slug: step for step in STEPS}
@@ -155,6 +165,9 @@ def summary(answers: Answers) -> list[SummaryRow]:
         for field in step.form():
             if field.name in ("submit", "csrf_token"):
                 continue
-            rows.append(SummaryRow(str(field.label.text), _shown(field, answers.get(field.name, "")),
-                                   step.slug))
+            rows.append(
+                SummaryRow(
+                    str(field.label.text), _shown(field, answers.get(field.name, "")), step.slug
+                )
+            )
     return rows

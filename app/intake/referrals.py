@@ -114,7 +114,9 @@ def send_message(referral: Referral, body: str) -> None:
         raise NoRecipient(referral.service)
     message_id = random_id()
     position = db.session.scalar(
-        select(func.coalesce(func.max(Message.position), 0)).where(Message.referral_id == referral.id)
+        select(func.coalesce(func.max(Message.position), 0)).where(
+            Message.referral_id == referral.id
+        )
     )
     referrer_key = PublicKey.from_bytes(referral.referrer_public_key or b"")
     db.session.add(
@@ -139,10 +141,14 @@ def withdraw(referral: Referral) -> None:
 
     The row (service, dates, status 'withdrawn') stays so the provider is told at its next
     sync and the counts stay right; no sealed content, messages or phrase lookup remain.
+    `closed_on` is the withdrawal date the delivery API reports (app/intake/delivery.py).
     """
     referral.sealed = None
     referral.lookup_id = None
     referral.referrer_public_key = None
     referral.status = "withdrawn"
+    referral.closed_on = date.today()
+    # A code, like the provider's closure reasons, so outcome tables can count it.
+    referral.closure_reason = "withdrawn_by_referrer"
     referral.messages.clear()
     db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, session, url_for
 from werkzeug.wrappers import Response
 
-from app.extensions import limiter
+from app.extensions import csrf, limiter
 from app.intake import bp, forms, journey, recipients, referrals
 from crypto.errors import PhraseError
 from crypto.keys import PrivateKey
@@ -43,6 +43,7 @@ def accessibility() -> Page:
 
 
 @bp.route("/exit", methods=["GET", "POST"])
+@csrf.exempt  # leaving must never be stopped by an expired token; it only ends a session
 def exit_page() -> Response:
     """Exit this page: end the session, then leave for a neutral site."""
     session.clear()
@@ -142,7 +143,7 @@ def return_with_phrase() -> Page:
                 ]
             else:
                 referral, key = found
-                session.clear()
+                session.regenerate()  # type: ignore[attr-defined]
                 session["referrer"] = {"referral": referral.id, "key": key.to_bytes().hex()}
                 return redirect(url_for(".status"), code=303)
     return render_template("intake/return.html", form=form)

@@ -14,3 +14,7 @@ class IntakeBase(DeclarativeBase):
 def random_id() -> str:
     """A random, unguessable public id (128 bits, URL-safe)."""
     return secrets.token_urlsafe(16)
+
+
+class ConsoleBase(DeclarativeBase):
+    """Tables of the provider console's own database (provider side)."""

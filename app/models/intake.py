@@ -113,3 +113,19 @@ class DraftSession(IntakeBase):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     expires_on: Mapped[date] = mapped_column(Date, index=True)
+
+
+class ApiToken(IntakeBase):
+    """A delivery-API bearer token of one recipient; only a hash of its secret is kept."""
+
+    __tablename__ = "api_tokens"
+
+    # Public half of the token (`sr1.<id>.<secret>`): finds the row, proves nothing alone.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("recipients.id"), index=True)
+    # Hex SHA-256 of the secret; the secret itself is printed once and never stored.
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_on: Mapped[date] = mapped_column(Date, default=date.today)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+
+    recipient: Mapped[Recipient] = relationship()

@@ -70,8 +70,11 @@ KEYFILES = [("correct horse battery staple", "PRIVATE KEY"), ("café ☕ passphr
 
 
 def params_json(params: Argon2Params) -> dict[str, int]:
-    return {"time_cost": params.time_cost, "memory_kib": params.memory_kib,
-            "parallelism": params.parallelism}
+    return {
+        "time_cost": params.time_cost,
+        "memory_kib": params.memory_kib,
+        "parallelism": params.parallelism,
+    }
 
 
 def envelope_vector(key: PrivateKey, kind: str, record_id: str, fields: dict[str, str]) -> dict:

@@ -42,8 +42,12 @@ def _rebuild(body: bytes) -> str:
     encoded = base64.b64encode(body).decode()
     lines = [encoded[i : i + 64] for i in range(0, len(encoded), 64)]
     return "\n".join(
-        ["-----BEGIN SAFE REFERRAL ENCRYPTED PRIVATE KEY-----", *lines,
-         "-----END SAFE REFERRAL ENCRYPTED PRIVATE KEY-----", ""]
+        [
+            "-----BEGIN SAFE REFERRAL ENCRYPTED PRIVATE KEY-----",
+            *lines,
+            "-----END SAFE REFERRAL ENCRYPTED PRIVATE KEY-----",
+            "",
+        ]
     )
 
 
@@ -64,7 +68,14 @@ def test_a_key_file_claiming_absurd_costs_is_refused_without_running_argon2():
         unprotect(_rebuild(bytes(body)), "pass")
 
 
-@pytest.mark.parametrize("text", ["", "junk", "-----BEGIN SAFE REFERRAL PUBLIC KEY-----\n-----END SAFE REFERRAL PUBLIC KEY-----"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "junk",
+        "-----BEGIN SAFE REFERRAL PUBLIC KEY-----\n-----END SAFE REFERRAL PUBLIC KEY-----",
+    ],
+)
 def test_something_that_is_not_a_key_file_fails(text):
     with pytest.raises(DecryptionError):
         unprotect(text, "pass")
@@ -87,7 +98,7 @@ def test_a_bad_label_is_refused(label):
 
 
 def test_the_defaults_are_rfc_9106s_second_recommendation_and_pass_validation():
-    assert DEFAULT_PARAMS == Argon2Params(time_cost=3, memory_kib=65536, parallelism=4)
+    assert Argon2Params(time_cost=3, memory_kib=65536, parallelism=4) == DEFAULT_PARAMS
     assert Argon2Params().validate() == DEFAULT_PARAMS
 
 
@@ -106,9 +117,7 @@ def test_params_below_the_owasp_minimum_are_refused_by_validate(params):
         params.validate()
 
 
-@pytest.mark.parametrize(
-    ("time_cost", "memory_kib"), [(2, 19456), (1, 47104), (3, 65536)]
-)
+@pytest.mark.parametrize(("time_cost", "memory_kib"), [(2, 19456), (1, 47104), (3, 65536)])
 def test_params_at_the_owasp_minimum_pass_validate(time_cost, memory_kib):
     Argon2Params(time_cost=time_cost, memory_kib=memory_kib, parallelism=1).validate()
 

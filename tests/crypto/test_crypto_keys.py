@@ -33,6 +33,13 @@ def test_a_private_key_of_the_wrong_size_is_refused(size):
         PrivateKey.from_bytes(bytes(size))
 
 
+@pytest.mark.parametrize("not_bytes", [96, "00" * 96, None])
+def test_key_material_must_be_bytes_not_a_number_or_text(not_bytes):
+    for make in (PrivateKey.from_bytes, PrivateKey.from_seed, PublicKey.from_bytes):
+        with pytest.raises(CryptoError):
+            make(not_bytes)
+
+
 def test_a_private_keys_repr_and_str_never_contain_its_bytes(recipient):
     raw = recipient.to_bytes()
     shown = repr(recipient) + str(recipient) + f"{recipient}" + repr([recipient])

@@ -82,7 +82,11 @@ def test_a_field_ciphertext_is_bound_to_its_record_kind_and_name_even_under_one_
     data_key = bytes(range(32))
     body = wrap(pad(b"secret"), data_key, field_aad("message", "m-1", "a"))
     assert unwrap(body, data_key, field_aad("message", "m-1", "a")) == pad(b"secret")
-    for kind, record_id, name in [("message", "m-2", "a"), ("reply", "m-1", "a"), ("message", "m-1", "b")]:
+    for kind, record_id, name in [
+        ("message", "m-2", "a"),
+        ("reply", "m-1", "a"),
+        ("message", "m-1", "b"),
+    ]:
         with pytest.raises(DecryptionError):
             unwrap(body, data_key, field_aad(kind, record_id, name))
 

@@ -3,7 +3,9 @@ from app.models.intake import Referral
 from crypto.envelope import open_record
 
 
-def test_a_whole_referral_is_sealed_to_the_provider_and_opens_with_its_key(app, referrer, provider_key):
+def test_a_whole_referral_is_sealed_to_the_provider_and_opens_with_its_key(
+    app, referrer, provider_key
+):
     referrer.refer()
     with app.app_context():
         referral = intake_db.session.scalars(intake_db.select(Referral)).one()

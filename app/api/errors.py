@@ -1,0 +1,88 @@
+"""JSON errors for the delivery API: `{"error": code, "message": text}`, never an HTML page.
+
+The console is a program: it needs a stable code to act on and a status to retry by. An
+unexpected failure is still JSON (500, or 503 when the database is away, which the console
+retries); its log line names the exception type and place only, never a value.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Blueprint, Response, jsonify
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from app.extensions import intake_db as db
+from app.intake import delivery
+
+log = logging.getLogger(__name__)
+
+CODES = {
+    400: ("bad_request", "The request is malformed."),
+    401: ("unauthorised", "A valid bearer token is required."),
+    404: ("not_found", "There is nothing here."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    409: ("conflict", "This conflicts with what intake already holds."),
+    413: ("too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "Send the body as application/json."),
+    422: ("invalid", "The request is not valid."),
+    429: ("rate_limited", "Too many requests with this token; slow down and retry."),
+    500: ("server_error", "Something went wrong at intake; nothing was changed. Retry later."),
+    503: ("unavailable", "Intake is unavailable; nothing was changed. Retry later."),
+}
+DOMAIN_STATUS = {delivery.NotFound: 404, delivery.Conflict: 409, delivery.Invalid: 422}
+
+
+class ApiError(Exception):
+    """Raised by the API's own request checks to answer with `status` and `message`."""
+
+    def __init__(self, status: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message or CODES[status][1]
+
+
+def json_error(status: int, message: str | None = None) -> Response:
+    code, default = CODES.get(status, ("error", "The request could not be handled."))
+    response = jsonify(error=code, message=message or default)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _api_error(error: ApiError) -> Response:
+    return json_error(error.status, error.message)
+
+
+def _domain_error(error: delivery.DeliveryError) -> Response:
+    return json_error(DOMAIN_STATUS.get(type(error), 422), str(error))
+
+
+def http_error(error: HTTPException) -> Response:
+    """Also used by app/errors.py for /api/ URLs that match no route (404, 405)."""
+    response = json_error(error.code or 500)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _unexpected(error: Exception) -> Response:
+    db.session.rollback()
+    if isinstance(error, SQLAlchemyError):
+        log.warning("delivery API: database unavailable (%s)", type(error).__name__)
+        return json_error(503)
+    # Type and place only: an exception's message might quote a request value.
+    frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    where = f" at {frame.filename}:{frame.lineno}" if frame else ""
+    log.error("delivery API: unhandled %s%s", type(error).__name__, where)
+    return json_error(500)
+
+
+def init_blueprint(bp: Blueprint) -> None:
+    bp.register_error_handler(ApiError, _api_error)
+    bp.register_error_handler(delivery.DeliveryError, _domain_error)
+    bp.register_error_handler(HTTPException, http_error)
+    bp.register_error_handler(Exception, _unexpected)

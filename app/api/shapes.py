@@ -1,0 +1,76 @@
+"""The JSON shapes the API answers with (docs/openapi.yaml describes each one)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from typing import Any
+
+from app.models.intake import Message, Referral
+
+
+def _b64(blob: bytes | None) -> str | None:
+    return base64.b64encode(blob).decode("ascii") if blob is not None else None
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def referral_item(referral: Referral) -> dict[str, Any]:
+    return {
+        "id": referral.id,
+        "service": referral.service,
+        "received_on": _day(referral.received_on),
+        "sealed": _b64(referral.sealed),
+        "referrer_public_key": _b64(referral.referrer_public_key),
+    }
+
+
+def withdrawal_item(referral: Referral) -> dict[str, Any]:
+    return {"id": referral.id, "withdrawn_on": _day(referral.closed_on)}
+
+
+def message_item(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "referral_id": message.referral_id,
+        "sent_on": _day(message.sent_on),
+        "sealed": _b64(message.sealed_for_provider),
+    }
+
+
+def delivery_receipt(referral: Referral) -> dict[str, Any]:
+    return {
+        "id": referral.id,
+        "status": referral.status,
+        "delivered_on": _day(referral.delivered_on),
+    }
+
+
+def message_receipt(message: Message) -> dict[str, Any]:
+    return {"id": message.id, "delivered_on": _day(message.delivered_on)}
+
+
+def reply_receipt(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "referral_id": message.referral_id,
+        "position": message.position,
+        "sent_on": _day(message.sent_on),
+    }
+
+
+def workflow(referral: Referral) -> dict[str, Any]:
+    """The content-free state of a referral: status, dates and closure reason."""
+    return {
+        "id": referral.id,
+        "status": referral.status,
+        "received_on": _day(referral.received_on),
+        "delivered_on": _day(referral.delivered_on),
+        "acknowledged_on": _day(referral.acknowledged_on),
+        "first_contact_on": _day(referral.first_contact_on),
+        "contact_made_on": _day(referral.contact_made_on),
+        "closed_on": _day(referral.closed_on),
+        "closure_reason": referral.closure_reason,
+    }

@@ -1,0 +1,73 @@
+"""Delivery API routes. Thin: bodies reads the request, delivery does the work, shapes answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, g, jsonify, request
+
+from app.api import bodies, bp, shapes
+from app.intake import delivery
+
+OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
+
+
+@bp.get("/openapi.yaml")
+def openapi_document() -> Response:
+    """The API's own description; public, since it holds no data."""
+    return Response(OPENAPI.read_text(encoding="utf-8"), mimetype="application/yaml")
+
+
+@bp.get("/referrals")
+def pending_referrals() -> Response:
+    page = delivery.pending_referrals(g.recipient_id, *bodies.paging(request.args))
+    return jsonify(items=[shapes.referral_item(r) for r in page.items], next=page.next)
+
+
+@bp.post("/referrals/<referral_id>/delivered")
+def referral_delivered(referral_id: str) -> Response:
+    return jsonify(shapes.delivery_receipt(delivery.confirm_referral(g.recipient_id, referral_id)))
+
+
+@bp.get("/withdrawals")
+def pending_withdrawals() -> Response:
+    page = delivery.pending_withdrawals(g.recipient_id, *bodies.paging(request.args))
+    return jsonify(items=[shapes.withdrawal_item(r) for r in page.items], next=page.next)
+
+
+@bp.post("/withdrawals/<referral_id>/acknowledged")
+def withdrawal_acknowledged(referral_id: str) -> Response:
+    referral = delivery.acknowledge_withdrawal(g.recipient_id, referral_id)
+    return jsonify(shapes.withdrawal_item(referral))
+
+
+@bp.get("/messages")
+def pending_messages() -> Response:
+    page = delivery.pending_messages(g.recipient_id, *bodies.paging(request.args))
+    return jsonify(items=[shapes.message_item(m) for m in page.items], next=page.next)
+
+
+@bp.post("/messages/<message_id>/delivered")
+def message_delivered(message_id: str) -> Response:
+    return jsonify(shapes.message_receipt(delivery.confirm_message(g.recipient_id, message_id)))
+
+
+@bp.put("/referrals/<referral_id>/replies/<reply_id>")
+def put_reply(referral_id: str, reply_id: str) -> tuple[Response, int]:
+    bodies.reply_id(reply_id)
+    body = bodies.json_object({"sealed", "sent_on"})
+    sealed = bodies.sealed_blob(body["sealed"])
+    sent_on = bodies.day(body["sent_on"], "sent_on")
+    message, created = delivery.store_reply(g.recipient_id, referral_id, reply_id, sealed, sent_on)
+    return jsonify(shapes.reply_receipt(message)), 201 if created else 200
+
+
+@bp.put("/referrals/<referral_id>/events/<event>")
+def put_event(referral_id: str, event: str) -> Response:
+    if event not in delivery.EVENT_COLUMNS:
+        raise delivery.NotFound("No such event")
+    body = bodies.json_object({"on"}, frozenset({"reason"}))
+    on = bodies.day(body["on"], "on")
+    reason = bodies.text(body["reason"], "reason") if "reason" in body else None
+    referral = delivery.record_event(g.recipient_id, referral_id, event, on, reason)
+    return jsonify(shapes.workflow(referral))

@@ -1,0 +1,147 @@
+"""Steps a person takes through the intake in a real browser, shared by the browser tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.accessibility import assert_no_axe_violations
+from tests.referrer import FULL_ANSWERS
+
+# Words that must never be in a tab title someone else might glance at (G7).
+REVEALING_TITLE_WORDS = re.compile(r"abuse|violence|rape|sexual|domestic|idva|isva", re.I)
+
+# The fewest answers that make a referral: the required pages only.
+MINIMAL_ANSWERS: dict[str, dict[str, object]] = {
+    "service": {"service": "idva"},
+    "contact": {"contact_method": "phrase_only"},
+    "name": {"name": "Alex"},
+    "confidentiality": {"consent": "y"},
+}
+
+
+class Tour:
+    """Follows one tab, runs axe on each page it shows, and knows which pages it skipped."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.visited: list[str] = []
+        self.checked: set[str] = set()
+        page.on("framenavigated", self._navigated)
+
+    def _navigated(self, frame: object) -> None:
+        if frame == self.page.main_frame:
+            self.visited.append(self.page.url.split("#")[0])
+
+    def arrive(self, path: str) -> Page:
+        """Wait until the tab shows `path`, then check the page: axe and a neutral title."""
+        self.page.wait_for_url(f"**{path}")
+        check_page(self.page)
+        self.checked.add(self.page.url.split("#")[0])
+        return self.page
+
+    def assert_every_page_checked(self) -> None:
+        missed = [url for url in self.visited if url not in self.checked]
+        assert not missed, f"pages shown but not checked: {missed}"
+
+
+def check_page(page: Page) -> None:
+    title = page.title()
+    assert not REVEALING_TITLE_WORDS.search(title), f"revealing title {title!r} on {page.url}"
+    assert_no_axe_violations(page)
+
+
+def press_continue(page: Page, name: str = "Continue") -> None:
+    page.get_by_role("button", name=name, exact=True).click()
+
+
+def answer(page: Page, data: Mapping[str, object]) -> list[str]:
+    """Answer the fields of the current page the way a person would: by their labels.
+
+    Returns the words check-your-answers should then show for these answers.
+    """
+    shown: list[str] = []
+    for name, value in data.items():
+        controls = page.locator(f'[name="{name}"]')
+        first = controls.first
+        kind = first.evaluate("element => element.type")
+        if kind in ("radio", "checkbox"):
+            values = value if isinstance(value, list) else [value]
+            labels = []
+            for item in values:
+                control = page.locator(f'input[name="{name}"][value="{item}"]')
+                label = page.locator(f'label[for="{control.get_attribute("id")}"]')
+                labels.append(label.inner_text().strip())
+                label.click()
+                expect(control).to_be_checked()
+            single_box = kind == "checkbox" and controls.count() == 1
+            shown.append("Yes" if single_box else "; ".join(labels))
+        else:
+            label = page.locator(f'label[for="{first.get_attribute("id")}"]').inner_text()
+            field = page.get_by_label(label.strip(), exact=True)
+            field.fill(str(value))
+            expect(field).to_have_value(str(value))
+            shown.append(str(value))
+    return shown
+
+
+def fill_in_journey(
+    tour: Tour, answers: Mapping[str, Mapping[str, object]] = FULL_ANSWERS
+) -> list[str]:
+    """From the start page, answer every question page in order; end on check-your-answers."""
+    page = tour.page
+    page.goto("/")
+    tour.arrive("/")
+    page.get_by_role("button", name="Start now").click()
+    shown: list[str] = []
+    for slug, data in answers.items():
+        tour.arrive(f"/referral/{slug}")
+        shown += answer(page, data)
+        press_continue(page)
+    tour.arrive("/referral/check")
+    return shown
+
+
+def send_referral(tour: Tour) -> list[str]:
+    """On check-your-answers: send, and return the reference phrase words shown."""
+    press_continue(tour.page, "Send my referral")
+    tour.arrive("/referral/sent")
+    words = tour.page.locator(".app-phrase__word").all_inner_texts()
+    assert len(words) == 8, words
+    assert all(re.fullmatch(r"[a-z]+", word) for word in words), words
+    return words
+
+
+def quick_referral(page: Page, answers: Mapping[str, Mapping[str, object]] = MINIMAL_ANSWERS) -> str:
+    """Answer the given pages directly by address, send, and return the phrase (no checks)."""
+    for slug, data in answers.items():
+        page.goto(f"/referral/{slug}")
+        answer(page, data)
+        press_continue(page)
+    page.goto("/referral/check")
+    press_continue(page, "Send my referral")
+    page.wait_for_url("**/referral/sent")
+    return " ".join(page.locator(".app-phrase__word").all_inner_texts())
+
+
+def sign_in(page: Page, phrase: str) -> None:
+    page.get_by_label("Enter your reference phrase").fill(phrase)
+    press_continue(page)
+
+
+def no_horizontal_scroll(page: Page, width: int = 320) -> None:
+    """The page fits `width` CSS pixels: nothing makes the document scroll sideways."""
+    sizes = page.evaluate(
+        """() => ({
+            scroll: document.documentElement.scrollWidth,
+            inner: window.innerWidth,
+            wide: [...document.querySelectorAll('body *')]
+                .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+                .slice(0, 5)
+                .map((e) => e.tagName.toLowerCase() + '.' + [...e.classList].join('.')),
+        })"""
+    )
+    assert sizes["inner"] == width, f"viewport is {sizes['inner']} wide on {page.url}: {sizes}"
+    assert sizes["scroll"] <= sizes["inner"], f"scrolls sideways on {page.url}: {sizes}"
