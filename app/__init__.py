@@ -46,6 +46,8 @@ def create_intake_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.api.cli import tokens_cli
     from app.intake import bp as intake_bp
     from app.intake.cli import recipients_cli
+    from app.standards import init_app as init_standards
+    from app.standards.cli import standards_cli
 
     app.register_blueprint(intake_bp)
     app.register_blueprint(api_bp)
@@ -53,6 +55,8 @@ def create_intake_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_bp)
     app.cli.add_command(recipients_cli)
     app.cli.add_command(tokens_cli)
+    init_standards(app)  # /standards: DPS analysts' protected tables (own login and sessions)
+    app.cli.add_command(standards_cli)
     errors.init_app(app)
     return app
 

@@ -68,6 +68,10 @@ def console_config() -> dict[str, Any]:
         "LOCKOUT_MINUTES": 15,
         "ADVISOR_ARGON2": Argon2Params(time_cost=3, memory_kib=65536, parallelism=4),
         "PROVIDER_NAME": os.environ.get("PROVIDER_NAME", "the independent advisor service"),
+        "RETENTION_DAYS_AFTER_CLOSE": int(os.environ.get("RETENTION_DAYS_AFTER_CLOSE", "2190")),
+        # The statistical return's disclosure rules; intake checks it against its own (G6).
+        "DISCLOSURE_THRESHOLD": int(os.environ.get("DISCLOSURE_THRESHOLD", "10")),
+        "DISCLOSURE_ROUNDING_BASE": int(os.environ.get("DISCLOSURE_ROUNDING_BASE", "5")),
         "MAX_CONTENT_LENGTH": 256 * 1024,
     }
 

@@ -1,13 +1,15 @@
 """`make run`: the whole service on one machine, for development and demonstrations.
 
 Embedded SQLite under instance/, a demo provider key generated on first run (its private half
-kept in a passphrase-protected file, as a provider would), the intake on 127.0.0.1:5000.
-Never used in production: it binds to loopback and uses development secrets.
+kept in a passphrase-protected file, as a provider would), the intake on 127.0.0.1:5000 and
+the provider console on 127.0.0.1:5001, syncing with each other over the delivery API
+(app/demo_console.py). Never used in production: loopback only, development secrets.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import suppress
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from app import create_intake_app
+from app import create_intake_app, demo_console
 from app.intake import recipients
 from app.privacy_logging import QuietRequestHandler
 from crypto.keyfile import protect
@@ -23,6 +25,7 @@ from crypto.keys import PrivateKey, PublicKey
 
 HOST = "127.0.0.1"
 INTAKE_PORT = int(os.environ.get("INTAKE_PORT", "5000"))
+CONSOLE_PORT = int(os.environ.get("CONSOLE_PORT", "5001"))
 DEMO_PROVIDER = "Demo advisor service"
 DEMO_PASSPHRASE = "demo passphrase - development only"  # noqa: S105 - demo key, loopback only
 
@@ -55,16 +58,32 @@ def main() -> None:
     instance = Path(intake.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     prepare_intake(intake, demo_provider_key(instance))
+    intake_url = f"http://{HOST}:{INTAKE_PORT}"
+    token = demo_console.intake_token(intake, DEMO_PROVIDER)
+    console = demo_console.create_console(f"{intake_url}/api/v1", token)
+    demo_console.prepare_console(console, instance, DEMO_PASSPHRASE)
+
     server = make_server(
         HOST, INTAKE_PORT, intake, threaded=True, request_handler=QuietRequestHandler
     )
+    console_server = make_server(
+        HOST, CONSOLE_PORT, console, threaded=True, request_handler=QuietRequestHandler
+    )
+    stop = threading.Event()
+    threading.Thread(target=console_server.serve_forever, daemon=True).start()
+    threading.Thread(target=demo_console.sync_forever, args=(console, stop), daemon=True).start()
     print(f"Safe Referral is running (development mode, demo keys, SQLite in {instance}).")
-    print(f"  Intake:           http://{HOST}:{INTAKE_PORT}/")
+    print(f"  Intake:           {intake_url}/")
+    for line in demo_console.instructions(instance, f"http://{HOST}:{CONSOLE_PORT}"):
+        print(line)
     print("Press Ctrl+C to stop.")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         print("Stopped.")
+    finally:
+        stop.set()
+        console_server.shutdown()
 
 
 if __name__ == "__main__":

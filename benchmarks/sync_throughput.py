@@ -120,8 +120,10 @@ def main() -> None:
             select(Referral.id).where(Referral.sealed.is_not(None)).limit(1)
         )
         assert left is None, "intake still holds sealed referrals after the sync"
+        intake_db.session.remove()
         intake_db.drop_all()
     with console.app_context():
+        console_db.session.remove()
         console_db.drop_all()
 
     pull, ack = SPENT["GET"], SPENT["POST"]

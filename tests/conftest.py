@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -23,24 +24,32 @@ from tests.referrer import Referrer
 POSTGRES = os.environ.get("TEST_DATABASE_URL")
 
 
-def _postgres_database(worker: str) -> str:
-    """A database of this worker's own on the TEST_DATABASE_URL server."""
+@contextmanager
+def postgres_database(kind: str, worker: str, run: str) -> Iterator[str]:
+    """A database of this test run's and worker's own, dropped when the run ends, so that
+    concurrent runs on one server (and xdist workers) never share tables."""
     base = sa.engine.make_url(POSTGRES)
-    name = f"safe_referral_{worker}"
+    name = f"safe_referral_{kind}_{run[:8]}_{worker}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.scalar(sa.text("select 1 from pg_database where datname = :n"), {"n": name})
-        if not exists:
-            conn.execute(sa.text(f'create database "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+        conn.execute(sa.text(f'create database "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+def database_url(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, testrun_uid: str
+) -> Iterator[str]:
     if POSTGRES:
-        return _postgres_database(worker_id)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'intake.sqlite'}"
+        with postgres_database("intake", worker_id, testrun_uid) as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'intake.sqlite'}"
 
 
 def intake_settings(database_url: str) -> dict[str, object]:

@@ -29,4 +29,4 @@ def _authenticate() -> None:
         g.recipient_id = auth.require_token()
 
 
-from app.api import views  # noqa: E402, F401  (routes register on import)
+from app.api import returns, views  # noqa: E402, F401  (routes register on import)

@@ -74,6 +74,12 @@ def text(value: object, name: str) -> str:
     return value
 
 
+def flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ApiError(422, f"{name} must be true or false")
+    return value
+
+
 def sealed_blob(value: object) -> bytes:
     """Standard base64 (with padding) of an envelope, no larger than the limit."""
     if not isinstance(value, str):

@@ -35,6 +35,8 @@ def message_item(message: Message) -> dict[str, Any]:
     return {
         "id": message.id,
         "referral_id": message.referral_id,
+        # Orders same-day messages: sent_on is only a day (G4) and ids are random.
+        "position": message.position,
         "sent_on": _day(message.sent_on),
         "sealed": _b64(message.sealed_for_provider),
     }

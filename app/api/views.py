@@ -66,8 +66,9 @@ def put_reply(referral_id: str, reply_id: str) -> tuple[Response, int]:
 def put_event(referral_id: str, event: str) -> Response:
     if event not in delivery.EVENT_COLUMNS:
         raise delivery.NotFound("No such event")
-    body = bodies.json_object({"on"}, frozenset({"reason"}))
+    body = bodies.json_object({"on"}, frozenset({"reason", "urgent"}))
     on = bodies.day(body["on"], "on")
     reason = bodies.text(body["reason"], "reason") if "reason" in body else None
-    referral = delivery.record_event(g.recipient_id, referral_id, event, on, reason)
+    urgent = bodies.flag(body["urgent"], "urgent") if "urgent" in body else None
+    referral = delivery.record_event(g.recipient_id, referral_id, event, on, reason, urgent)
     return jsonify(shapes.workflow(referral))

@@ -8,6 +8,7 @@ bp = Blueprint("console", __name__)
 from app.console import (  # noqa: E402, F401
     auth_views,
     case_views,
+    return_views,
     sync_views,
     team_views,
 )

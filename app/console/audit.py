@@ -24,16 +24,29 @@ GENESIS = "0" * 64
 
 def _digest(entry: AuditEntry) -> str:
     canonical = json.dumps(
-        [entry.seq, entry.at.isoformat(), entry.actor, entry.action, entry.subject,
-         entry.detail, entry.prev_hash],
+        [
+            entry.seq,
+            entry.at.isoformat(),
+            entry.actor,
+            entry.action,
+            entry.subject,
+            entry.detail,
+            entry.prev_hash,
+        ],
         ensure_ascii=False,
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record(session: Session, actor: str, action: str, subject: str = "", detail: str = "") -> AuditEntry:
-    """Append an entry and commit it (with whatever else the caller has staged)."""
+def record(
+    session: Session, actor: str, action: str, subject: str = "", detail: str = ""
+) -> AuditEntry:
+    """Append an entry and commit it together with whatever the caller has staged.
+
+    The entry goes in under a savepoint: if another writer appended first (the unique
+    `prev_hash` refuses a fork), only the entry is retried, never the caller's change.
+    """
     for _ in range(5):
         head = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
         entry = AuditEntry(
@@ -46,12 +59,12 @@ def record(session: Session, actor: str, action: str, subject: str = "", detail:
             prev_hash=head.hash if head else GENESIS,
         )
         entry.hash = _digest(entry)
-        session.add(entry)
         try:
-            session.commit()
+            with session.begin_nested():
+                session.add(entry)
         except IntegrityError:
-            session.rollback()  # another writer appended first: chain onto theirs
-            continue
+            continue  # another writer appended first: chain onto theirs
+        session.commit()
         return entry
     raise RuntimeError("audit log busy; nothing was recorded")
 

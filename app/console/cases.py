@@ -164,6 +164,8 @@ def open_case(
     if case.urgent is None:
         # Sync cannot read the urgency flags, so the shorter SLA applies from first opening.
         case.urgent = bool(fields.get("urgency"))
+        if case.acknowledged_on is not None:  # acknowledged unopened: tell intake now
+            _queue_event(session, case, "acknowledged", case.acknowledged_on)
         session.commit()
     audit.record(session, advisor.email, "open_case", f"case:{case.id}")
     return fields
@@ -175,7 +177,7 @@ def assign(session: Session, actor: Advisor, case: Case, assignee: Advisor) -> N
     audit.record(session, actor.email, "assign_case", f"case:{case.id}", f"to {assignee.email}")
 
 
-def _queue(session: Session, item_id: str, case: Case, path: str, body: dict[str, str]) -> None:
+def _queue(session: Session, item_id: str, case: Case, path: str, body: dict[str, Any]) -> None:
     """Stage a push to intake; a repeat of the same key replaces the body and sends again."""
     item = session.get(OutboxItem, item_id) or OutboxItem(id=item_id, case_id=case.id)
     item.method = "PUT"
@@ -183,6 +185,20 @@ def _queue(session: Session, item_id: str, case: Case, path: str, body: dict[str
     item.body = json.dumps(body, separators=(",", ":"))
     item.sent_at = None
     session.add(item)
+
+
+def _queue_event(
+    session: Session, case: Case, event: str, on: date, reason: str | None = None
+) -> None:
+    if case.source != "online":  # manual cases do not exist at intake
+        return
+    body: dict[str, Any] = {"on": on.isoformat()} | ({"reason": reason} if reason else {})
+    if event == "acknowledged" and case.urgent is not None:
+        # Intake measures first contact against 1 working day for urgent referrals, 2 if not.
+        body["urgent"] = case.urgent
+    _queue(
+        session, f"event:{case.id}:{event}", case, f"/referrals/{case.id}/events/{event}", body
+    )
 
 
 def record_event(
@@ -204,12 +220,7 @@ def record_event(
         case.purge_after = on + timedelta(days=days)
     elif case.status == "new":
         case.status = "open"
-    if case.source == "online":  # manual cases do not exist at intake
-        body = {"on": on.isoformat()} | ({"reason": reason} if reason else {})
-        _queue(
-            session, f"event:{case.id}:{event}", case,
-            f"/referrals/{case.id}/events/{event}", body,
-        )
+    _queue_event(session, case, event, on, reason)
     session.commit()
     detail = f"{event} on {on.isoformat()}" + (f" ({reason})" if reason else "")
     audit.record(session, actor.email, "case_event", f"case:{case.id}", detail)

@@ -1,7 +1,7 @@
 """The sync between the provider console and intake's delivery API (DESIGN section 1, G4, G9).
 
 One run: pull new referrals, then referrers' messages, then withdrawals; push the outbox
-(replies, workflow events, and any confirmations still owed); audit the run; send one
+(replies, workflow dates, and any confirmations still owed); audit the run; send one
 content-free alert when new cases arrived.
 
 At-least-once and idempotent (G9): every pulled item is inserted-or-ignored and COMMITTED
@@ -18,11 +18,9 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select, text, tuple_
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.console import alerts, audit, sync_store
@@ -32,9 +30,11 @@ from app.console.intake_client import (
     IntakeUnavailable,
     client_from_config,
 )
+from app.console.sync_push import confirm, push_outbox, send
+from app.console.sync_summary import Stop, SyncSummary, database
 from app.extensions import console_db as db
-from app.models.console import Case, OutboxItem
 
+__all__ = ["SyncSummary", "run_sync", "sync_lock"]
 log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 100
@@ -42,45 +42,6 @@ POSITION_RETRIES = 3
 # pg_advisory_lock key: any fixed 64-bit number that nothing else in the database uses.
 ADVISORY_LOCK_KEY = 0x5AFE_5E4C_0000_0001
 _process_locks: dict[str, threading.Lock] = {}
-
-
-@dataclass
-class SyncSummary:
-    new_cases: int = 0
-    new_messages: int = 0
-    withdrawals: int = 0
-    pushed: int = 0
-    errors: list[str] = field(default_factory=list)  # content-free: kinds and statuses only
-    skipped: bool = False  # another sync was already running
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "new_cases": self.new_cases,
-            "new_messages": self.new_messages,
-            "withdrawals": self.withdrawals,
-            "pushed": self.pushed,
-            "errors": len(self.errors),
-        }
-
-    def describe(self) -> str:
-        if self.skipped:
-            return "Another sync is already running; nothing was done."
-        text_ = (
-            f"{_plural(self.new_cases, 'new case')}, {_plural(self.new_messages, 'new message')}, "
-            f"{_plural(self.withdrawals, 'withdrawal')}, {_plural(self.pushed, 'update')} "
-            "sent to intake."
-        )
-        if self.errors:
-            text_ += f" {_plural(len(self.errors), 'problem')}: " + "; ".join(self.errors[:3])
-        return text_
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-class _Stop(Exception):
-    """Intake or the console database is unavailable: end this run, the next one resumes."""
 
 
 @contextmanager
@@ -124,8 +85,8 @@ def run_sync(client: IntakeClient | None = None, page_size: int | None = None) -
             _pull_referrals(client, summary, size)
             _pull_messages(client, summary, size)
             _pull_withdrawals(client, summary, size)
-            _push_outbox(client, summary, size)
-        except _Stop:
+            push_outbox(client, summary, size)
+        except Stop:
             pass
         _audit(summary)
     if summary.new_cases:
@@ -134,18 +95,18 @@ def run_sync(client: IntakeClient | None = None, page_size: int | None = None) -
 
 
 def _pages(client: IntakeClient, summary: SyncSummary, path: str, size: int) -> Iterator[list]:
-    """Every page of a pull; `next` is the cursor, and confirmed items drop out as we go."""
+    """Every page of a pull. Confirmed items drop out of intake's list; `next` is the cursor."""
     after = None
     while True:
         try:
             body = client.get(path, {"after": after, "limit": size}).body
         except (IntakeUnavailable, IntakeRefused) as error:
             summary.errors.append(f"pulling {path.strip('/')}: {error}")
-            raise _Stop from None
+            raise Stop from None
         items = body.get("items")
         if not isinstance(items, list):
             summary.errors.append(f"pulling {path.strip('/')}: intake sent no item list")
-            raise _Stop
+            raise Stop
         yield [item for item in items if isinstance(item, dict)]
         after = body.get("next")
         if not after:
@@ -160,18 +121,18 @@ def _pull_referrals(client: IntakeClient, summary: SyncSummary, size: int) -> No
                 rows.append(sync_store.case_row(item))
             except sync_store.MalformedItem as error:
                 summary.errors.append(f"a referral could not be stored ({error})")
-        with _database(summary, "storing referrals"):
+        with database(summary, "storing referrals"):
             summary.new_cases += sync_store.store_cases(rows)
-        _confirm(client, summary, "referral", [row["id"] for row in rows])
+        confirm(client, summary, "referral", [row["id"] for row in rows])
 
 
 def _pull_messages(client: IntakeClient, summary: SyncSummary, size: int) -> None:
     for items in _pages(client, summary, "/messages", size):
-        with _database(summary, "storing messages"):
+        with database(summary, "storing messages"):
             stored, new, problems = _store_messages(items)
         summary.new_messages += new
         summary.errors.extend(problems)
-        _confirm(client, summary, "message", stored)
+        confirm(client, summary, "message", stored)
 
 
 def _store_messages(items: list[dict]) -> tuple[list[str], int, list[str]]:
@@ -192,7 +153,7 @@ def _store_messages(items: list[dict]) -> tuple[list[str], int, list[str]]:
 def _pull_withdrawals(client: IntakeClient, summary: SyncSummary, size: int) -> None:
     for items in _pages(client, summary, "/withdrawals", size):
         queued, unknown = [], []
-        with _database(summary, "storing withdrawals"):
+        with database(summary, "storing withdrawals"):
             for item in items:
                 try:
                     outcome = sync_store.store_withdrawal(item)
@@ -203,92 +164,9 @@ def _pull_withdrawals(client: IntakeClient, summary: SyncSummary, size: int) -> 
                 (unknown if outcome is None else queued).append(item["id"])
                 summary.withdrawals += bool(outcome)
             db.session.commit()
-        _confirm(client, summary, "withdrawal", queued)
+        confirm(client, summary, "withdrawal", queued)
         for referral_id in unknown:
-            _send(client, summary, "POST", sync_store.ACK_PATHS["withdrawal"].format(referral_id))
-
-
-def _confirm(client: IntakeClient, summary: SyncSummary, kind: str, intake_ids: list[str]) -> None:
-    """Tell intake these items are stored; outbox rows that were answered are marked sent."""
-    sent = []
-    try:
-        for intake_id in intake_ids:
-            path = sync_store.ACK_PATHS[kind].format(intake_id)
-            if _send(client, summary, "POST", path, ack=True):
-                sent.append(sync_store.ack_id(kind, intake_id))
-    finally:
-        with _database(summary, "recording confirmations"):
-            sync_store.mark_sent(sent)
-
-
-def _send(
-    client: IntakeClient, summary: SyncSummary, method: str, path: str, body: str = "",
-    ack: bool = False,
-) -> bool:
-    """One push; True when intake has it. Unavailable stops the run; a refusal is noted."""
-    try:
-        client.request(method, path, body or None)
-    except IntakeUnavailable as error:
-        summary.errors.append(f"sending to intake: {error}")
-        raise _Stop from None
-    except IntakeRefused as error:
-        if ack and error.status == 404:
-            return True  # intake holds nothing to confirm any more
-        summary.errors.append(f"{_kind(path)} not accepted: {error}")
-        return False
-    return True
-
-
-def _kind(path: str) -> str:
-    if "/replies/" in path:
-        return "a reply"
-    if "/events/" in path:
-        return "a workflow date"
-    return "a confirmation"
-
-
-def _push_outbox(client: IntakeClient, summary: SyncSummary, size: int) -> None:
-    """Send every unsent outbox item, oldest first, a page at a time."""
-    after: tuple[Any, str] | None = None
-    while True:
-        with _database(summary, "reading the outbox"):
-            page = _outbox_page(after, size)
-        if not page:
-            return
-        for item_id, method, path, body, created_at in page:
-            after = (created_at, item_id)
-            if _send(client, summary, method, path, body, ack=sync_store.is_ack(item_id)):
-                with _database(summary, "recording a sent update"):
-                    sync_store.mark_sent([item_id])
-                summary.pushed += not sync_store.is_ack(item_id)
-
-
-def _outbox_page(after: tuple[Any, str] | None, size: int) -> list[tuple]:
-    query = (
-        select(OutboxItem.id, OutboxItem.method, OutboxItem.path, OutboxItem.body,
-               OutboxItem.created_at)
-        .join(Case, Case.id == OutboxItem.case_id)
-        .where(OutboxItem.sent_at.is_(None))
-        # A withdrawn referral takes no more replies or dates; confirmations still go.
-        .where(or_(Case.withdrawn_on.is_(None), OutboxItem.id.startswith("ack:")))
-        .order_by(OutboxItem.created_at, OutboxItem.id)
-        .limit(size)
-    )
-    if after is not None:
-        query = query.where(tuple_(OutboxItem.created_at, OutboxItem.id) > tuple_(*after))
-    return [tuple(row) for row in db.session.execute(query)]
-
-
-@contextmanager
-def _database(summary: SyncSummary, doing: str) -> Iterator[None]:
-    """A console database failure ends the run; nothing uncommitted was confirmed."""
-    try:
-        yield
-    except SQLAlchemyError as error:
-        db.session.rollback()
-        summary.errors.append(f"console database error while {doing} ({type(error).__name__})")
-        log.error("sync: console database error while %s (%s)", doing, type(error).__name__)
-        raise _Stop from None
+            send(client, summary, "POST", sync_store.ACK_PATHS["withdrawal"].format(referral_id))
 
 
 def _audit(summary: SyncSummary) -> None:
@@ -300,4 +178,3 @@ def _audit(summary: SyncSummary) -> None:
         log.error("sync: could not audit the run (%s)", type(error).__name__)
     for problem in summary.errors:
         log.warning("sync: %s", problem)
-

@@ -1,96 +1,38 @@
-"""The second factor: time-based one-time codes (RFC 6238) from an authenticator app.
+"""The console's second factor: app.two_factor with the console's own issuer and key label.
 
-The shared secret is stored sealed under a key derived from the app's SECRET_KEY, so a copy
-of the database alone does not let anyone compute an advisor's codes. The QR code for setting
-up the app is drawn here as inline SVG: no image service, no request to another host.
+The generic parts (codes, replay window, QR code) live in app.two_factor, shared with the
+standards surface; only what makes a secret the console's stays here. The sealing label is
+unchanged, so secrets sealed before the move still open.
 """
 
 from __future__ import annotations
 
-import hmac
-import re
-import time
+import time  # noqa: F401 - tests freeze `totp.time.time`, which app.two_factor reads
 
-import pyotp
-import segno
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from markupsafe import Markup, escape
+from app import two_factor
+from app.two_factor import (  # noqa: F401 - the console's names for the shared pieces
+    DIGITS,
+    STEP_SECONDS,
+    current_step,
+    matching_step,
+    new_secret,
+    qr_svg,
+    spaced,
+)
 
-from crypto.aead import unwrap, wrap
-
-STEP_SECONDS = 30
-DIGITS = 6
 ISSUER = "Safe Referral console"
 # A fixed context keeps this key apart from every other use of SECRET_KEY (cookies, limits).
 _KEY_INFO = b"safe-referral/v1/console-totp-secret"
-_AAD_LABEL = b"safe-referral/totp-secret\x00"
-_SEPARATORS = re.compile(r"[\s-]+")
-
-
-def new_secret() -> str:
-    """160 random bits in base32, the length RFC 4226 recommends."""
-    return pyotp.random_base32()
-
-
-def _sealing_key(app_secret: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(
-        app_secret.encode()
-    )
 
 
 def seal_secret(secret: str, app_secret: str, advisor_id: str) -> bytes:
-    # The advisor id in the AAD stops one advisor's sealed secret being copied onto another.
-    return wrap(secret.encode(), _sealing_key(app_secret), _AAD_LABEL + advisor_id.encode())
+    return two_factor.seal_secret(secret, app_secret, advisor_id, _KEY_INFO)
 
 
 def open_secret(sealed: bytes, app_secret: str, advisor_id: str) -> str:
     """The secret; raises DecryptionError if it was sealed for someone else or altered."""
-    return unwrap(sealed, _sealing_key(app_secret), _AAD_LABEL + advisor_id.encode()).decode()
-
-
-def current_step(now: float | None = None) -> int:
-    return int((time.time() if now is None else now) // STEP_SECONDS)
-
-
-def matching_step(secret: str, code: str, after_step: int | None) -> int | None:
-    """The time step (now, or one either side for clock drift) whose code this is.
-
-    Steps at or before `after_step` never match, so a code cannot be used twice, even by
-    someone watching over the advisor's shoulder within the same 30 seconds.
-    """
-    typed = _SEPARATORS.sub("", code or "")
-    if not re.fullmatch(rf"[0-9]{{{DIGITS}}}", typed):
-        return None
-    otp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
-    now = current_step()
-    found = None
-    for step in (now - 1, now, now + 1):  # compare all three: timing says nothing about which
-        if hmac.compare_digest(otp.generate_otp(step), typed) and (
-            after_step is None or step > after_step
-        ):
-            found = step
-    return found
+    return two_factor.open_secret(sealed, app_secret, advisor_id, _KEY_INFO)
 
 
 def provisioning_uri(secret: str, account: str) -> str:
-    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(
-        name=account, issuer_name=ISSUER
-    )
-
-
-def spaced(secret: str) -> str:
-    """The secret in groups of four, easier to type into an app by hand."""
-    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-def qr_svg(uri: str, label: str) -> Markup:
-    """The URI as an accessible inline SVG QR code (no style attribute: the CSP forbids it)."""
-    svg = segno.make(uri, error="m").svg_inline(
-        scale=5, border=4, dark="#0b0c0c", light="#ffffff", title=label, svgclass="app-qr"
-    )
-    if "style=" in svg:  # segno draws with attributes; refuse to emit anything the CSP blocks
-        raise ValueError("QR code SVG unexpectedly carries a style attribute")
-    labelled = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
-    # Safe: segno's own markup plus our escaped label; nothing anyone typed is inside.
-    return Markup(labelled)  # noqa: S704
+    return two_factor.provisioning_uri(secret, account, ISSUER)

@@ -225,9 +225,18 @@ def store_reply(
 
 
 def record_event(
-    recipient_id: str, referral_id: str, event: str, on: date, reason: str | None
+    recipient_id: str,
+    referral_id: str,
+    event: str,
+    on: date,
+    reason: str | None,
+    urgent: bool | None = None,
 ) -> Referral:
-    """Set one workflow date; a repeat or a corrected date simply overwrites (last write wins)."""
+    """Set one workflow date; a repeat or a corrected date simply overwrites (last write wins).
+
+    `urgent` comes with "acknowledged" once an advisor has read the referral's urgency flags
+    (intake cannot): it sets the first-contact target the standards KPI measures against.
+    """
     if event not in EVENT_COLUMNS:
         raise NotFound("No such event")
     referral = _referral(recipient_id, referral_id)
@@ -237,8 +246,12 @@ def record_event(
         raise Invalid("reason is required for closed, and only for closed")
     if reason is not None and reason not in CLOSURE_REASONS:
         raise Invalid(f"reason must be one of {', '.join(CLOSURE_REASONS)}")
+    if urgent is not None and event != "acknowledged":
+        raise Invalid("urgent goes only with acknowledged")
     _check_day(referral, on, "on")
     setattr(referral, EVENT_COLUMNS[event], on)
+    if urgent is not None:
+        referral.urgent = urgent
     if event == "closed":
         referral.closure_reason = reason
     target = "closed" if event == "closed" else "with_advisor"

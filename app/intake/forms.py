@@ -91,7 +91,7 @@ class Flags(SelectMultipleField):
 
 
 def plain_text(name: str) -> Any:
-    """Validator: no control characters (NUL, escape codes) or undecodable bytes."""
+    """Validator: no control characters (NUL, escape codes) or replacement characters (U+FFFD)."""
 
     def check(form: FlaskForm, field: Field) -> None:
         if field.data and CONTROL_CHARACTERS.search(field.data):

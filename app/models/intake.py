@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import IntakeBase, random_id
@@ -72,8 +72,12 @@ class Referral(IntakeBase):
     acknowledged_on: Mapped[date | None] = mapped_column(Date)
     first_contact_on: Mapped[date | None] = mapped_column(Date)
     contact_made_on: Mapped[date | None] = mapped_column(Date)
-    closed_on: Mapped[date | None] = mapped_column(Date)
+    # Indexed for the standards tables: closures and open caseload per period.
+    closed_on: Mapped[date | None] = mapped_column(Date, index=True)
     closure_reason: Mapped[str | None] = mapped_column(String(32))
+    # The provider's triage flag, reported with the acknowledgement: sets the first-contact
+    # target (app/standards/measures.py); None until reported, which means the normal target.
+    urgent: Mapped[bool | None] = mapped_column(Boolean)
     # The envelope; deleted once the provider confirms delivery (G4).
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Derived from the reference phrase by Argon2id + HKDF; cannot be reversed to it.

@@ -49,8 +49,23 @@ def test_a_referrers_message_comes_through_sealed_to_the_provider(
     say(referrer, delivered["phrase"], "Please call after six")
     (item,) = console.pull_all("messages")
     assert item["referral_id"] == delivered["id"] and item["sent_on"] == TODAY
+    assert item["position"] == 1
     opened = open_record("message", item["id"], base64.b64decode(item["sealed"]), provider_key)
     assert opened == {"body": "Please call after six"}
+
+
+def test_same_day_messages_carry_their_order_as_a_position(
+    referrer: Referrer, delivered: dict[str, Any], console: Console, provider_key: PrivateKey
+) -> None:
+    for body in ("first", "second", "third"):
+        say(referrer, delivered["phrase"], body)
+    items = sorted(console.pull_all("messages"), key=lambda item: item["position"])
+    bodies = [
+        open_record("message", i["id"], base64.b64decode(i["sealed"]), provider_key)["body"]
+        for i in items
+    ]
+    assert bodies == ["first", "second", "third"]
+    assert [i["position"] for i in items] == [1, 2, 3]
 
 
 def test_a_message_waits_until_its_referral_is_confirmed(

@@ -24,6 +24,7 @@ from app.intake import recipients
 from app.privacy_logging import QuietRequestHandler
 from crypto.keys import PrivateKey
 from tests.browser.accessibility import launch_chromium
+from tests.browser.intake_pages import SCRIPTLESS, close_copy
 from tests.conftest import intake_settings
 
 LOCAL_HOST = "127.0.0.1"
@@ -82,8 +83,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    result = yield
     watch = getattr(item, "funcargs", {}).get("browser_watch")
+    try:
+        result = yield
+    except BaseException:
+        if watch is not None and watch.problems:
+            item.add_report_section("call", "browser problems", "\n".join(watch.problems))
+        raise
     if watch is not None:
         watch.check()
     return result
@@ -105,7 +111,7 @@ class BrowserWatch:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
-        self.allowed: list[re.Pattern[str]] = [re.compile(r"Loading the image 'data:,'")]  # TEMP
+        self.allowed: list[re.Pattern[str]] = []
         self.contexts: list[BrowserContext] = []
         self.requested: list[str] = []
 
@@ -119,6 +125,12 @@ class BrowserWatch:
         context.on("console", self._on_console)
         context.on("weberror", lambda error: self.problems.append(f"page error: {error.error}"))
         context.on("response", self._on_response)
+        context.on(
+            "requestfailed",
+            lambda request: self.problems.append(
+                f"request failed: {request.url} ({request.failure})"
+            ),
+        )
 
     def _on_request(self, request: Any) -> None:
         self.requested.append(request.url)
@@ -134,11 +146,17 @@ class BrowserWatch:
         text = message.text
         if any(pattern.search(text) for pattern in self.allowed):
             return
-        self.problems.append(f"console error on {message.page.url if message.page else '?'}: {text}")
+        self.problems.append(
+            f"console error on {message.page.url if message.page else '?'}: {text}"
+        )
 
     def _on_response(self, response: Any) -> None:
-        if response.status >= 500:
-            self.problems.append(f"server error {response.status} for {response.url}")
+        # Pages may be 4xx on purpose (404, expired form); what they load never is.
+        failed = response.status >= 500 or (
+            response.status >= 400 and response.request.resource_type != "document"
+        )
+        if failed:
+            self.problems.append(f"status {response.status} for {response.url}")
 
     def check(self) -> None:
         for context in self.contexts:
@@ -147,7 +165,7 @@ class BrowserWatch:
                     # Events reach us only while Playwright is talking to the browser.
                     page.evaluate("0")
         if self.problems:
-            raise AssertionError("browser problems:\n" + "\n".join(self.problems))
+            pytest.fail("browser problems:\n" + "\n".join(self.problems), pytrace=False)
 
 
 @pytest.fixture
@@ -207,10 +225,9 @@ def live_intake(database_url: str, neutral_url: str) -> Iterator[LiveIntake]:
         recipients.register("Test advisor service", PrivateKey.generate().public_key)
         for service in ("idva", "isva", "not_sure"):
             recipients.assign(service, "Test advisor service")
-    server = make_server(
-        LOCAL_HOST, 0, app, threaded=True, request_handler=QuietRequestHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server = make_server(LOCAL_HOST, 0, app, threaded=True, request_handler=QuietRequestHandler)
+    # A short poll interval keeps shutdown() quick (the default waits up to half a second).
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield LiveIntake(f"http://{LOCAL_HOST}:{server.server_port}", app)
@@ -234,12 +251,15 @@ def open_page(
     def opener(**options: Any) -> Page:
         context = browser.new_context(base_url=live_intake, **options)
         context.set_default_timeout(10_000)
+        if options.get("java_script_enabled") is False:
+            SCRIPTLESS.add(context)
         browser_watch.attach(context)
         contexts.append(context)
         return context.new_page()
 
     yield opener
     for context in contexts:
+        close_copy(context)
         context.close()
 
 

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-import sqlalchemy as sa
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
@@ -23,24 +22,21 @@ from app.models.console import Advisor, KeyGrant, RecipientKeyRecord
 from crypto.custody import grant_recipient_key, new_advisor_key, new_recovery_key, wrap_for_recovery
 from crypto.keyfile import TEST_PARAMS
 from crypto.keys import PrivateKey
+from tests.conftest import postgres_database
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only
+PASSWORD = "correct horse battery staple"
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 @pytest.fixture(scope="session")
-def console_database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
-    base_url = os.environ.get("TEST_DATABASE_URL")
-    if not base_url:
-        return f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.sqlite'}"
-    base = sa.engine.make_url(base_url)
-    name = f"safe_referral_console_{worker_id}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(sa.text("select 1 from pg_database where datname = :n"), {"n": name}):
-            conn.execute(sa.text(f'create database "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+def console_database_url(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, testrun_uid: str
+) -> Iterator[str]:
+    if os.environ.get("TEST_DATABASE_URL"):
+        with postgres_database("console", worker_id, testrun_uid) as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.sqlite'}"
 
 
 def console_settings(database_url: str) -> dict[str, object]:
@@ -102,10 +98,16 @@ class Staff:
 def make_advisor(console_app: Flask, provider_keys: ProviderKeys) -> Callable[..., Staff]:
     """Create an active account with a password-wrapped key, granted the recipient key."""
 
-    def make(email: str = "advisor@provider.test", role: str = "advisor", grant: bool = True) -> Staff:
+    def make(
+        email: str = "advisor@provider.test", role: str = "advisor", grant: bool = True
+    ) -> Staff:
         with console_app.app_context():
-            advisor = Advisor(email=email, name=email.split("@")[0].title(), role=role,
-                              password_hash=CHEAP_HASHER.hash(PASSWORD))
+            advisor = Advisor(
+                email=email,
+                name=email.split("@")[0].title(),
+                role=role,
+                password_hash=CHEAP_HASHER.hash(PASSWORD),
+            )
             console_db.session.add(advisor)
             console_db.session.flush()
             private, wrapped = new_advisor_key(PASSWORD, advisor.id, TEST_PARAMS)

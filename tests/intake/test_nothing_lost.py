@@ -25,8 +25,15 @@ from crypto.phrase import derive_referrer_secrets
 from tests.referrer import FULL_ANSWERS
 
 # What the person typed, as the check-your-answers page must still show it after a failure.
-TYPED = ["Sam", "07700 900982", "safe@example.org", "Weekdays 10 to 2", "Say wrong number",
-         "It started last year.", "Large print"]
+TYPED = [
+    "Sam",
+    "07700 900982",
+    "safe@example.org",
+    "Weekdays 10 to 2",
+    "Say wrong number",
+    "It started last year.",
+    "Large print",
+]
 
 
 @dataclass
@@ -82,7 +89,7 @@ def database_breaks(app: Flask, table: str, at: str = "insert") -> Iterator[Faul
 
 def count(app: Flask, table: str) -> int:
     with app.app_context():
-        return intake_db.session.scalar(sa.text(f"select count(*) from {table}"))  # noqa: S608
+        return intake_db.session.scalar(sa.text(f"select count(*) from {table}"))
 
 
 def read_phrase(referrer) -> str:
@@ -103,6 +110,7 @@ def test_when_the_database_fails_as_the_referral_is_sent_nothing_is_stored_and_t
 
     assert fault.tripped, "the referral never reached the database"
     assert response.status_code == 503
+    assert "no-store" in response.headers["Cache-Control"]
     page = response.get_data(as_text=True)
     assert "Your referral has not been sent" in page
     assert "nothing was stored" in page

@@ -83,8 +83,10 @@ def test_the_limit_counts_attempts_only_so_the_return_page_still_opens(limited_a
 
 def test_sending_referrals_is_limited_too(limited_app):
     person = person_at(limited_app)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                      person.client.get("/return").get_data(as_text=True))[1]
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"',
+        person.client.get("/return").get_data(as_text=True),
+    )[1]
     for attempt in range(20):
         response = person.client.post("/referral/check", data={"csrf_token": token})
         assert response.status_code == 303, attempt  # nothing answered yet: sent back

@@ -104,8 +104,16 @@ def _not_a_public_key(tmp_path: Path, kind: str) -> Path:
 
 @pytest.mark.parametrize(
     "kind",
-    ["plain text", "empty", "binary", "private key", "passphrase protected private key",
-     "truncated public key", "damaged base64", "bare base64"],
+    [
+        "plain text",
+        "empty",
+        "binary",
+        "private key",
+        "passphrase protected private key",
+        "truncated public key",
+        "damaged base64",
+        "bare base64",
+    ],
 )
 def test_registering_refuses_a_file_that_is_not_a_public_key_with_a_clear_message(
     app, tmp_path, kind
@@ -131,7 +139,9 @@ def test_the_same_provider_or_the_same_key_cannot_be_registered_twice(app, tmp_p
     key = PrivateKey.generate()
     register(app, tmp_path, "Advisor service A", key)
 
-    again = cli(app, "register", "Advisor service A", str(key_file(tmp_path, PrivateKey.generate())))
+    again = cli(
+        app, "register", "Advisor service A", str(key_file(tmp_path, PrivateKey.generate()))
+    )
     assert again.exit_code != 0
     assert "already exists; use rotate-key" in again.output
 

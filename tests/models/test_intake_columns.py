@@ -66,6 +66,33 @@ ALLOWED = {
     "api_tokens.secret_hash": "SHA-256 of the token's secret; the secret itself is never stored",
     "api_tokens.created_on": "the day the token was issued (a date, never a time of day)",
     "api_tokens.revoked_on": "the day the token was revoked (a date, never a time of day)",
+    "referrals.urgent": (
+        "provider's triage flag, reported with acknowledgement; sets the first-contact KPI target"
+    ),
+    "analysts.id": RANDOM_ID,
+    "analysts.email": "a DPS analyst's work email: their sign-in name (staff, not a referrer)",
+    "analysts.name": "a DPS analyst's name, shown in the release log beside their downloads",
+    "analysts.password_hash": "Argon2id hash of the analyst's password; the password is never kept",
+    "analysts.totp_secret": "the analyst's TOTP secret, sealed under a key derived from SECRET_KEY",
+    "analysts.invite_hash": "SHA-256 of the one-time setup link's token; the token is never kept",
+    "analysts.invite_expires_on": "the last day the setup link works (a date, never a time of day)",
+    "analysts.active": "whether the analyst may sign in; deactivating ends access at once",
+    "analysts.created_on": "the day the analyst account was created (a date, never a time)",
+    "analyst_sessions.id": "SHA-256 of a random session id; the id itself lives only in the cookie",
+    "analyst_sessions.sealed": "analyst session state under a key only the analyst's cookie holds",
+    "analyst_sessions.expires_on": "the day the session row may be purged; idle deadline is sealed",
+    "releases.id": RANDOM_ID,
+    "releases.source": "intake (measured) or provider (statistical return): where a table came from",
+    "releases.provider_id": "which provider's return a released table is; empty for intake's own",
+    "releases.period": "the completed quarter or financial year a released table describes (G6)",
+    "releases.table_name": "which fixed one-way table or measure set this release is (G6)",
+    "releases.content": "the disclosure-protected table as released: rounded, suppressed (G6)",
+    "releases.released_on": "the day the table was released, for the release log (a date only)",
+    "exports.id": RANDOM_ID,
+    "exports.analyst_id": "which analyst downloaded released tables (every export is logged)",
+    "exports.period": "which period's released tables were downloaded, for the release log",
+    "exports.file_format": "CSV or JSON: which form of the released tables was downloaded",
+    "exports.exported_on": "the day of the download, for the release log (a date, never a time)",
 }
 
 # Names that would mean a client address, user agent, HTTP Referer header or a moment in time.

@@ -1,0 +1,29 @@
+"""The standards blueprint, mounted at /standards on the intake app. Deny by default:
+every route but sign-in and setup needs a signed-in analyst (access.require_analyst)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint
+
+from app.standards import access, charts
+
+bp = Blueprint("standards", __name__, url_prefix="/standards")
+bp.before_request(access.require_analyst)
+# Charts carry <style> elements: their hashes go into this response's CSP (charts.py).
+bp.after_request(charts.content_security_policy)
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+@bp.context_processor
+def _page_context() -> dict[str, Any]:
+    return {"analyst": access.signed_in_analyst(), "long_date": long_date}
+
+
+# Routes register on import; each module is one area of the surface.
+from app.standards import auth_views, dashboard_views  # noqa: E402, F401

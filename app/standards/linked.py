@@ -1,0 +1,123 @@
+"""What intake's count tables give away together, through the caseload (G6, threat 2).
+
+Each table is safe on its own, and a year is safe with its quarters (app.disclosure). But
+the open caseload ties periods together: for every quarter,
+
+    open at its end = open at the start + received in it - closed in it (withdrawals included)
+
+so a rise in the caseload could prove that a suppressed "received" count is not zero. The
+attacker's knowledge is again a flow network, so app.disclosure's exact solver answers it:
+
+    source -> year total -> year cell -> quarter cell -> quarter total (received) -> quarter
+    quarter -> quarter (the caseload carried over) ... last quarter -> sink
+    quarter -> quarter total (closed) -> quarter cell -> year cell -> year total -> sink
+
+Every figure is a box (a released figure: what rounds to it; a suppressed one: from 0 up to
+the smallest released cell of its table), and a quarter node balances inflow and outflow.
+Nothing was received before the first referral, so the first quarter starts from 0. A
+period's tables are checked before release; if any suppressed figure anywhere can then be
+narrowed, more of the new period is withheld (see releases.py), down to withholding all of
+it, which adds nothing to what was released before.
+
+The solver is app.disclosure's (its private helpers: one module owns the attacker's model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from app.disclosure import (
+    TOTAL,
+    Arc,
+    DisclosureRules,
+    Period,
+    ProtectedTable,
+    _cell_boxes,
+    _feasible,
+    _joint_problem,
+    _total_box,
+)
+
+LINKED = ("received", "closures", "caseload")
+Tables = Mapping[tuple[str, str], ProtectedTable]  # (period label, table name) -> table
+_SOURCE, _SINK = ("source",), ("sink",)
+FREE = (0, None)
+
+
+def _boxes(table: ProtectedTable | None, categories: list[str], rules: DisclosureRules) -> dict:
+    if table is None:
+        return dict.fromkeys([*categories, TOTAL], FREE)
+    return {**_cell_boxes(table, rules), TOTAL: _total_box(table, rules)}
+
+
+def _flow_side(
+    arcs: dict[tuple[str, str], Arc],
+    tables: Tables,
+    name: str,
+    quarters: list[Period],
+    rules: DisclosureRules,
+    inflow: bool,
+) -> None:
+    """The received (inflow) or closures (outflow) side of the network, years included."""
+    categories = next(list(t.rows) for (_, n), t in tables.items() if n == name)
+    for fy in sorted({q.fy for q in quarters}):
+        year = Period(fy)
+        year_box = _boxes(tables.get((year.label, name)), categories, rules)
+        hub = ("year", name, year.label)
+        if inflow:
+            arcs[year.label + " " + name, TOTAL] = (_SOURCE, hub, *year_box[TOTAL])
+        else:
+            arcs[year.label + " " + name, TOTAL] = (hub, _SINK, *year_box[TOTAL])
+        for k in categories:
+            row = ("row", name, year.label, k)
+            ends = (hub, row) if inflow else (row, hub)
+            arcs[year.label + " " + name, k] = (*ends, *year_box[k])
+        for quarter in (q for q in quarters if q.fy == fy):
+            box = _boxes(tables.get((quarter.label, name)), categories, rules)
+            column, node = ("column", name, quarter.label), ("quarter", quarter.label)
+            ends = (column, node) if inflow else (node, column)
+            arcs[quarter.label + " " + name, TOTAL] = (*ends, *box[TOTAL])
+            for k in categories:
+                row = ("row", name, year.label, k)
+                ends = (row, column) if inflow else (column, row)
+                arcs[quarter.label + " " + name, k] = (*ends, *box[k])
+
+
+def network(tables: Tables, rules: DisclosureRules) -> dict[tuple[str, str], Arc]:
+    """The arcs for every released (or about to be released) linked table."""
+    quarters = sorted(
+        {Period.from_label(label) for label, _ in tables if Period.from_label(label).quarter},
+        key=lambda p: p.start,
+    )
+    arcs: dict[tuple[str, str], Arc] = {("circulation", ""): (_SINK, _SOURCE, 0, None)}
+    if not quarters:
+        return arcs
+    for name, inflow in (("received", True), ("closures", False)):
+        if any(n == name for _, n in tables):
+            _flow_side(arcs, tables, name, quarters, rules, inflow)
+    for quarter, following in zip(quarters, [*quarters[1:], None], strict=True):
+        table = tables.get((quarter.label, "caseload"))
+        carried = _total_box(table, rules) if table is not None else FREE
+        to = ("quarter", following.label) if following else _SINK
+        arcs[quarter.label + " caseload", TOTAL] = (("quarter", quarter.label), to, *carried)
+    return arcs
+
+
+def linked_problems(tables: Tables, rules: DisclosureRules) -> list[str]:
+    """Suppressed figures that the tables, taken together, narrow (empty: safe to release)."""
+    arcs = network(tables, rules)
+    if not _feasible(arcs.values()):
+        # Cannot happen with consistent dates; if it does, nothing is proven safe.
+        return ["the caseload, received and closed figures contradict each other"]
+    # A caseload table's one row is its total; a year's caseload is its fourth quarter's.
+    suppressed = [
+        (f"{label} {name}", k)
+        for (label, name), table in tables.items()
+        for k, v in [*table.rows.items(), (TOTAL, table.total)]
+        if v is None and name in LINKED and (name != "caseload" or k == TOTAL)
+    ]
+    problems = []
+    for key in suppressed:
+        if key in arcs and (problem := _joint_problem(arcs, key, rules)):
+            problems.append(f"{key[0]} {key[1]}: {problem}")
+    return problems

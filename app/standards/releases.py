@@ -1,0 +1,211 @@
+"""Releasing intake's own tables: each completed period once, frozen, never revised (G6).
+
+`release_due` releases every completed period not yet released, oldest first (a year after
+its quarters, since the year is protected against them). It runs from `flask standards
+release` and lazily whenever the dashboard opens; it is idempotent, and two instances racing
+are stopped by the one-release-per-table constraint. What is released is stored as released:
+a referral that later turns up with an old date changes nothing that DPS has seen.
+
+A period is released STANDARDS_SETTLE_DAYS after it ends (see settings.py), so the current
+period, and any referral just submitted, never moves a figure that DPS can see (G5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.disclosure import (
+    DisclosureRules,
+    Period,
+    ProtectedTable,
+    completed_periods,
+    median_or_none,
+    percentage_or_none,
+    period_for,
+    protect_one_way,
+    protect_year,
+    year_percentage_or_none,
+)
+from app.extensions import intake_db as db
+from app.models.standards import Release
+from app.standards import demand, measures, settings
+from app.standards.linked import LINKED, linked_problems
+from app.standards.stored import (
+    Measure,
+    as_table,
+    counts_content,
+    measures_content,
+    new_release,
+    releases,
+)
+
+Candidate = dict[str, ProtectedTable]  # table name -> protected table, for one period
+
+
+def release_due(today: date | None = None) -> list[Release]:
+    """Release every period that has completed (and settled) but is not yet released."""
+    today = today or date.today()
+    first = measures.first_received_on()
+    if first is None:
+        return []
+    settled = today - timedelta(days=int(current_app.config["STANDARDS_SETTLE_DAYS"]))
+    done = {release.period for release in releases(source="intake")}
+    made: list[Release] = []
+    for period in completed_periods(settled, first):
+        if period.label in done:
+            continue
+        try:
+            made += _release(period)
+        except IntegrityError:
+            db.session.rollback()  # another instance released it first: theirs stands
+    return made
+
+
+def release_date(period: Period) -> date:
+    """The first day `period` can be released."""
+    return period.end + timedelta(days=int(current_app.config["STANDARDS_SETTLE_DAYS"]) + 1)
+
+
+def _release(period: Period) -> list[Release]:
+    rules = settings.rules()
+    linked = {
+        (release.period, release.table_name): as_table(release)
+        for release in releases(source="intake")
+        if release.table_name in LINKED
+    }
+    if period.kind == "quarter":
+        counts, tables, variants = _quarter_counts(period, rules)
+    else:
+        counts, tables, variants = _year_counts(period, linked, rules)
+    for option in variants(counts, tables, rules):
+        if not linked_problems(
+            {**linked, **{(period.label, n): t for n, t in option.items()}}, rules
+        ):
+            tables = option
+            break
+    rows = [
+        new_release("intake", "", period, "received", counts_content(tables["received"])),
+        new_release("intake", "", period, "service_levels", _service_levels(period, rules)),
+        new_release("intake", "", period, "caseload", counts_content(tables["caseload"])),
+        new_release("intake", "", period, "closures", counts_content(tables["closures"])),
+        new_release("intake", "", period, "demand", _demand(period, tables, rules)),
+    ]
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows
+
+
+Counts = dict[str, dict[str, int]]
+Variants = Callable[[Counts, Candidate, DisclosureRules], Iterator[Candidate]]
+
+
+def _withheld(table: ProtectedTable) -> ProtectedTable:
+    return replace(table, rows=dict.fromkeys(table.rows), total=None)
+
+
+def _quarter_counts(period: Period, rules: DisclosureRules) -> tuple[Counts, Candidate, Variants]:
+    counts = {
+        "received": measures.received_by_service(period),
+        "caseload": measures.open_at_end(period),
+        "closures": measures.closures(period),
+    }
+    return counts, {n: protect_one_way(c, rules) for n, c in counts.items()}, _quarter_variants
+
+
+def _quarter_variants(
+    counts: Counts, tables: Candidate, rules: DisclosureRules
+) -> Iterator[Candidate]:
+    """Ever more withheld, ending with nothing of the quarter (which is always safe)."""
+    yield tables
+    tables = {**tables, "caseload": _withheld(tables["caseload"])}
+    yield tables
+    for name in ("closures", "received"):
+        # Withholding a total only widens what the attacker can infer, so the table alone
+        # stays safe; withholding the whole table leaves nothing at all.
+        tables = {**tables, name: replace(tables[name], total=None)}
+        yield tables
+        tables = {**tables, name: _withheld(tables[name])}
+        yield tables
+
+
+def _year_counts(
+    period: Period, linked: dict[tuple[str, str], ProtectedTable], rules: DisclosureRules
+) -> tuple[Counts, Candidate, Variants]:
+    counts = {
+        "received": measures.received_by_service(period),
+        "closures": measures.closures(period),
+    }
+    tables = {}
+    for name, year_counts in counts.items():
+        quarters = {
+            q: linked[q.label, name] for q in period.quarters() if (q.label, name) in linked
+        }
+        tables[name] = protect_year(year_counts, quarters, rules)
+    # The open caseload at the end of the year is the fourth quarter's: the same figure.
+    tables["caseload"] = linked[period.quarters()[3].label, "caseload"]
+    return counts, tables, _year_variants
+
+
+def _year_variants(
+    counts: Counts, tables: Candidate, rules: DisclosureRules
+) -> Iterator[Candidate]:
+    yield tables
+    for name in ("closures", "received"):
+        tables = {**tables, name: replace(tables[name], total=None)}
+        yield tables
+        tables = {**tables, name: _withheld(tables[name])}
+        yield tables
+
+
+def _service_levels(period: Period, rules: DisclosureRules) -> dict:
+    targets = settings.targets()
+    quarters = [period] if period.kind == "quarter" else period.quarters()
+    found = [measures.service_levels(q, targets) for q in quarters]
+    # A quarter before the first referral holds nobody; it cannot be found by subtraction.
+    found = [q for q in found if q.measured] or found
+    year = sum(found[1:], found[0])
+    rows: dict[str, Measure]
+    if period.kind == "quarter":
+        rows = {
+            "acknowledged_within_target": percentage_or_none(
+                year.acknowledged_in_time, year.measured, rules
+            ),
+            "first_contact_within_target": percentage_or_none(
+                year.contacted_in_time, year.measured, rules
+            ),
+        }
+    else:
+        rows = {
+            "acknowledged_within_target": year_percentage_or_none(
+                [(q.acknowledged_in_time, q.measured) for q in found], rules
+            ),
+            "first_contact_within_target": year_percentage_or_none(
+                [(q.contacted_in_time, q.measured) for q in found], rules
+            ),
+        }
+    rows["median_days_to_first_contact"] = median_or_none(year.sorted_days(), rules)
+    return measures_content(rows)
+
+
+def _demand(period: Period, tables: Candidate, rules: DisclosureRules) -> dict:
+    capacity = current_app.config["FUNDED_CAPACITY"].get(Period(period.fy).label)
+    if period.quarter is None:
+        return measures_content(demand.year_demand(tables["received"].total, capacity))
+    released = {
+        r.period: as_table(r).total for r in releases(source="intake") if r.table_name == "received"
+    }
+    released[period.label] = tables["received"].total
+    totals = [released[q.label] for q in period.quarters()[: period.quarter] if q.label in released]
+    return measures_content(demand.quarter_demand(period, totals, capacity, rules))
+
+
+def next_release(today: date) -> tuple[Period, date]:
+    """The next quarter to be released, and the day it will be (for the dashboard)."""
+    settle = timedelta(days=int(current_app.config["STANDARDS_SETTLE_DAYS"]))
+    quarter = period_for(today - settle, "quarter")
+    return quarter, release_date(quarter)
