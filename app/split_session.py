@@ -33,19 +33,26 @@ from crypto.keyfile import unwrap, wrap
 
 log = logging.getLogger(__name__)
 PAD_TO = 1024  # sealed sizes move in 1 KiB steps, so lengths say little about answers
+TOUCH_SECONDS = 60  # an unchanged session is rewritten at most this often, to keep it alive
 
 
 class SplitSession(CallbackDict, SessionMixin):
     """Session dict that remembers its id and key, and whether it changed."""
 
     def __init__(
-        self, initial: dict[str, Any] | None = None, token: tuple[bytes, bytes] | None = None
+        self,
+        initial: dict[str, Any] | None = None,
+        token: tuple[bytes, bytes] | None = None,
+        seen: float | None = None,
+        inert: bool = False,
     ) -> None:
         def on_update(_: CallbackDict) -> None:
             self.modified = True
 
         super().__init__(initial or {}, on_update)
         self.token = token
+        self.seen = seen
+        self.inert = inert  # static files: never read or written, so they cannot race
         self.discarded: tuple[bytes, bytes] | None = None
         self.modified = False
 
@@ -72,6 +79,8 @@ class SplitSessionInterface(SessionInterface):
         return int(app.config.get("SESSION_IDLE_MINUTES", 30)) * 60
 
     def open_session(self, app: Flask, request: Request) -> SplitSession:
+        if request.path.startswith(f"{app.static_url_path}/"):
+            return SplitSession(inert=True)
         token = self._read_cookie(request.cookies.get(self.get_cookie_name(app), ""))
         if token is None:
             return SplitSession()
@@ -92,10 +101,12 @@ class SplitSessionInterface(SessionInterface):
             return SplitSession()
         if time.time() - state["seen"] > self._idle_seconds(app):
             return SplitSession(token=token)  # idle too long: same row, emptied on save
-        return SplitSession(state["data"], token=token)
+        return SplitSession(state["data"], token=token, seen=state["seen"])
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, SplitSession)
+        if session.inert:
+            return
         name = self.get_cookie_name(app)
         if session.discarded is not None:
             self._delete(session.discarded[0])
@@ -103,6 +114,11 @@ class SplitSessionInterface(SessionInterface):
             if session.token is not None:
                 self._delete(session.token[0])
                 response.delete_cookie(name, path="/", domain=self.get_cookie_domain(app))
+            return
+        # Write only what changed (or to keep an idle timer alive): fewer writes, and two
+        # overlapping requests cannot put back state that the other one removed.
+        recently_seen = session.seen is not None and time.time() - session.seen < TOUCH_SECONDS
+        if session.token is not None and not session.modified and recently_seen:
             return
         token = session.token or (secrets.token_bytes(16), secrets.token_bytes(32))
         if not self._store(app, token, dict(session)):

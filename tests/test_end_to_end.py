@@ -11,15 +11,19 @@ searched for what it must never hold (G2): the referral, the messages, the reply
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from app import create_console_app
 from app.extensions import console_db, intake_db
 from app.models.console import Advisor, RecipientKeyRecord
 from crypto.custody import WrappedAdvisorKey, open_with_recovery, unwrap_advisor_key
 from crypto.keys import PrivateKey
+from tests.conftest import POSTGRES, postgres_database
 from tests.console.accounts_support import (
     Person,
     act,
@@ -28,7 +32,7 @@ from tests.console.accounts_support import (
     invite,
     setup_token,
 )
-from tests.console.conftest import PASSWORD, console_app, console_database_url  # noqa: F401
+from tests.console.conftest import PASSWORD, console_settings
 from tests.database_scan import markers_at_rest, markers_in_tables
 from tests.referrer import FULL_ANSWERS, Referrer
 from tests.two_apps import Browser, serving
@@ -39,6 +43,30 @@ MESSAGE_MARKER = "E2E-REFERRER-MESSAGE-c41d"
 REPLY_MARKER = "E2E-ADVISOR-REPLY-c41d"
 CASE_LINK = re.compile(r'href="/cases/([A-Za-z0-9_-]{16,32})"')
 STATUS = re.compile(r'<strong class="govuk-tag">([^<]+)</strong>')
+
+
+@pytest.fixture(scope="module")
+def console_database(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, testrun_uid: str
+) -> Iterator[str]:
+    """The console's own database (this module's, so it never meets tests/console's)."""
+    if POSTGRES:
+        with postgres_database("e2e_console", worker_id, testrun_uid) as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'console.sqlite'}"
+
+
+@pytest.fixture
+def console_app(console_database: str) -> Iterator[Flask]:
+    console = create_console_app(console_settings(console_database))
+    with console.app_context():
+        console_db.create_all()
+    yield console
+    with console.app_context():
+        console_db.session.remove()
+        console_db.drop_all()
+        console_db.engine.dispose()
 
 
 class WebPerson(Person):
@@ -130,7 +158,7 @@ def _keys_held_by_provider(console: Flask, recovery_key: str) -> list[PrivateKey
 
 
 def test_a_referral_reaches_an_advisor_and_the_reply_and_dates_reach_the_referrer(
-    app: Flask, console_app: Flask, database_url: str, tmp_path: Path  # noqa: F811
+    app: Flask, console_app: Flask, database_url: str, tmp_path: Path
 ) -> None:
     with serving(app) as intake_url, serving(console_app) as console_url:
         manager, advisor, recovery_key = _provider_side(console_app, console_url)

@@ -20,7 +20,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import console_db as db
 from app.models.console import Case, CaseMessage, OutboxItem, utcnow
 
-# Outbox ids of confirmations; deterministic, so storing an item twice queues one confirmation.
 ACK_PATHS = {
     "referral": "/referrals/{}/delivered",
     "message": "/messages/{}/delivered",
@@ -33,6 +32,7 @@ class MalformedItem(ValueError):
 
 
 def ack_id(kind: str, intake_id: str) -> str:
+    """Deterministic, so storing an item twice queues one confirmation, not two."""
     return f"ack:{kind}:{intake_id}"
 
 
@@ -112,10 +112,10 @@ def _message_order(item: Mapping[str, Any]) -> tuple[str, int, str]:
 def store_messages(items: list[Mapping[str, Any]]) -> tuple[list[str], int, list[str]]:
     """Insert a page of referrer messages, uncommitted: (stored ids, how many new, problems).
 
-    Each message takes the next position of its case. The page's cases are locked first, in
-    id order (PostgreSQL: SELECT ... FOR UPDATE; SQLite locks the whole file for a write),
-    so two syncs, or a sync and an advisor's reply, cannot both take the same position and
-    cannot deadlock; the position is then computed inside the INSERT itself.
+    Each message takes the next position of its case, computed inside the INSERT itself.
+    The page's cases are locked first, in id order (PostgreSQL: SELECT ... FOR UPDATE; SQLite
+    locks the whole file for a write), so two syncs cannot take the same position and cannot
+    deadlock. Anything else that adds to a thread must lock the case row the same way.
     """
     problems: list[str] = []
     valid = []

@@ -71,11 +71,14 @@ def question(slug: str) -> Page:
                 return redirect(url_for(".question", slug=following), code=303)
             return redirect(url_for(".check"), code=303)
     back = journey.previous_slug(answers, slug)
+    slugs = [each.slug for each in journey.applicable(answers)]
     return render_template(
         f"intake/questions/{slug}.html",
         form=form,
         step=step,
         back_url=url_for(".question", slug=back) if back else url_for(".start"),
+        # Tab titles stay neutral (G7): someone glancing at history sees only a number.
+        page_title=f"Question {slugs.index(slug) + 1} of {len(slugs)}",
         open_services=recipients.open_services(),
     )
 

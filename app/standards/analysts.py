@@ -147,6 +147,7 @@ def reset(email: str) -> str:
     analyst.active = True
     token = _issue_invite(analyst)
     guard.unlock(analyst.id)
+    guard.forget_codes(analyst.id, two_factor.current_step())
     db.session.commit()
     return token
 

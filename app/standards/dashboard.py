@@ -16,7 +16,7 @@ from app.disclosure import TOTAL, Period
 from app.extensions import intake_db as db
 from app.models.intake import Recipient
 from app.models.standards import Release
-from app.standards.catalogue import TableSpec, spec_for
+from app.standards.catalogue import INTAKE_TABLES, PROVIDER_TABLES, TableSpec, spec_for
 from app.standards.charts import Chart, bar_chart
 from app.standards.stored import Measure, content, period_order, releases
 
@@ -46,7 +46,9 @@ class ShownTable:
 
     @property
     def charted(self) -> bool:
-        return self.spec.kind == "counts" and len(self.rows) > 1
+        # A chart of nothing but withheld figures would be an empty frame: the table says it.
+        shown = any(row.figure is not None for row in self.rows)
+        return self.spec.kind == "counts" and len(self.rows) > 1 and shown
 
     def chart(self, period: str) -> Chart:
         return bar_chart(
@@ -67,7 +69,7 @@ def figure_text(figure: Figure) -> str:
 
 
 def provider_names() -> dict[str, str]:
-    return dict(db.session.execute(select(Recipient.id, Recipient.name)).tuples())
+    return {id_: name for id_, name in db.session.execute(select(Recipient.id, Recipient.name))}
 
 
 def shown_tables(period: str) -> list[ShownTable]:
@@ -82,8 +84,6 @@ def shown_tables(period: str) -> list[ShownTable]:
 
 
 def _catalogue_order() -> list[tuple[str, str]]:
-    from app.standards.catalogue import INTAKE_TABLES, PROVIDER_TABLES
-
     return [("intake", n) for n in INTAKE_TABLES] + [("provider", n) for n in PROVIDER_TABLES]
 
 
@@ -98,7 +98,9 @@ def _shown(release: Release, names: dict[str, str]) -> ShownTable | None:
         for code, words in spec.categories.items()
         if code in figures
     ]
-    total = Row(TOTAL, TOTAL, stored["total"]) if stored["kind"] == "counts" else None
+    # A one-category table (the caseload) is its own total: shown once, exported once.
+    counts = stored["kind"] == "counts" and len(rows) > 1
+    total = Row(TOTAL, TOTAL, stored["total"]) if counts else None
     provider = names.get(release.provider_id, "Provider") if release.source == "provider" else ""
     slug = "-".join(
         filter(None, [release.source, release.provider_id, release.table_name.replace(".", "-")])

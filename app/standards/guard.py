@@ -72,3 +72,10 @@ def claim_step(analyst_id: str, step: int) -> bool:
         return False
     # incr is atomic in both stores, so of two requests racing with one code only one wins.
     return store.incr(_key(f"step-{step}", analyst_id), USED_CODE_SECONDS) == 1
+
+
+def forget_codes(analyst_id: str, now_step: int) -> None:
+    """On a reset: the old secret is gone, so its used steps no longer need refusing (they
+    would otherwise block the new secret's first codes for a couple of minutes)."""
+    for step in range(now_step - 3, now_step + 4):
+        _store().clear(_key(f"step-{step}", analyst_id))

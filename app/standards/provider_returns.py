@@ -49,7 +49,8 @@ def accept_provider_return(
     today: date | None = None,
 ) -> list[Release]:
     """Check a whole return and release it, or raise ReturnRefused listing every problem."""
-    period = _period(period_label, today or date.today())
+    today = today or date.today()
+    period = _period(period_label, today)
     if db.session.get(Recipient, recipient_id) is None:
         raise ReturnRefused(["No such provider is registered at intake"])
     earlier = releases(source="provider", provider_id=recipient_id, period=period.label)
@@ -67,7 +68,7 @@ def accept_provider_return(
     if problems:
         raise ReturnRefused(problems)
     made = [
-        new_release("provider", recipient_id, period, name, counts_content(protected[name]))
+        new_release("provider", recipient_id, period, name, counts_content(protected[name]), today)
         for name in PROVIDER_TABLES
     ]
     db.session.add_all(made)

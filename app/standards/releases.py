@@ -34,7 +34,7 @@ from app.disclosure import (
 from app.extensions import intake_db as db
 from app.models.standards import Release
 from app.standards import demand, measures, settings
-from app.standards.linked import LINKED, linked_problems
+from app.standards.linked import LINKED, LinkedCheck
 from app.standards.stored import (
     Measure,
     as_table,
@@ -60,7 +60,7 @@ def release_due(today: date | None = None) -> list[Release]:
         if period.label in done:
             continue
         try:
-            made += _release(period)
+            made += _release(period, today)
         except IntegrityError:
             db.session.rollback()  # another instance released it first: theirs stands
     return made
@@ -71,7 +71,7 @@ def release_date(period: Period) -> date:
     return period.end + timedelta(days=int(current_app.config["STANDARDS_SETTLE_DAYS"]) + 1)
 
 
-def _release(period: Period) -> list[Release]:
+def _release(period: Period, today: date) -> list[Release]:
     rules = settings.rules()
     linked = {
         (release.period, release.table_name): as_table(release)
@@ -82,18 +82,17 @@ def _release(period: Period) -> list[Release]:
         counts, tables, variants = _quarter_counts(period, rules)
     else:
         counts, tables, variants = _year_counts(period, linked, rules)
+    check = LinkedCheck(linked, rules)
     for option in variants(counts, tables, rules):
-        if not linked_problems(
-            {**linked, **{(period.label, n): t for n, t in option.items()}}, rules
-        ):
+        if not check.problems(period, option):
             tables = option
             break
     rows = [
-        new_release("intake", "", period, "received", counts_content(tables["received"])),
-        new_release("intake", "", period, "service_levels", _service_levels(period, rules)),
-        new_release("intake", "", period, "caseload", counts_content(tables["caseload"])),
-        new_release("intake", "", period, "closures", counts_content(tables["closures"])),
-        new_release("intake", "", period, "demand", _demand(period, tables, rules)),
+        new_release("intake", "", period, "received", counts_content(tables["received"]), today),
+        new_release("intake", "", period, "service_levels", _service_levels(period, rules), today),
+        new_release("intake", "", period, "caseload", counts_content(tables["caseload"]), today),
+        new_release("intake", "", period, "closures", counts_content(tables["closures"]), today),
+        new_release("intake", "", period, "demand", _demand(period, tables, rules), today),
     ]
     db.session.add_all(rows)
     db.session.commit()

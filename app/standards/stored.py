@@ -7,6 +7,7 @@ cannot change how an old release is read. Measures are named figures (None when 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -46,7 +47,7 @@ def as_table(release: Release) -> ProtectedTable:
 
 
 def new_release(
-    source: str, provider_id: str, period: Period, name: str, data: dict[str, Any]
+    source: str, provider_id: str, period: Period, name: str, data: dict[str, Any], on: date
 ) -> Release:
     # Keys in a fixed order, so the stored text (and any export of it) is byte-for-byte stable.
     return Release(
@@ -55,6 +56,7 @@ def new_release(
         period=period.label,
         table_name=name,
         content=json.dumps(data, separators=(",", ":")),
+        released_on=on,
     )
 
 

@@ -18,18 +18,11 @@ from sqlalchemy import func, select
 from app.disclosure import DisclosureRules, protect_one_way
 from app.extensions import intake_db
 from app.models.standards import Release
-from app.standards import settings
 from app.standards.catalogue import PROVIDER_TABLES
 from tests.api.conftest import Console
 
 URL = "/returns/2024-25-Q1"
 RULES = DisclosureRules(10, 5)
-
-
-@pytest.fixture(autouse=True)
-def standards_settings(app: Flask) -> None:
-    # TEMPORARY until the intake factory calls it: setdefault only, so harmless after.
-    settings.init_app(app)
 
 
 def good_return(period: str = "2024-25 Q1") -> dict[str, Any]:

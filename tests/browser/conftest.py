@@ -113,7 +113,6 @@ class BrowserWatch:
         self.problems: list[str] = []
         self.allowed: list[re.Pattern[str]] = []
         self.contexts: list[BrowserContext] = []
-        self.requested: list[str] = []
 
     def allow_console_error(self, pattern: str) -> None:
         """Expect a console error matching pattern, e.g. the status line of a 404 page."""
@@ -125,15 +124,14 @@ class BrowserWatch:
         context.on("console", self._on_console)
         context.on("weberror", lambda error: self.problems.append(f"page error: {error.error}"))
         context.on("response", self._on_response)
-        context.on(
-            "requestfailed",
-            lambda request: self.problems.append(
-                f"request failed: {request.url} ({request.failure})"
-            ),
-        )
+        context.on("requestfailed", self._on_failed)
+
+    def _on_failed(self, request: Any) -> None:
+        # A request cut short by leaving the page (net::ERR_ABORTED) is not a fault.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def _on_request(self, request: Any) -> None:
-        self.requested.append(request.url)
         parts = urlsplit(request.url)
         if parts.scheme == "data":
             return

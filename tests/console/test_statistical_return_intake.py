@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from app.extensions import intake_db
 from app.models.standards import Release
-from app.standards import settings
 from tests.console.case_factory import Today, csrf_token
 from tests.console.conftest import Staff
 from tests.console.test_statistical_return import (
@@ -37,7 +36,6 @@ DIGEST = re.compile(r'name="digest"[^>]*value="([0-9a-f]+)"')
 def manager_client(
     linked: Linked, make_advisor: Callable[..., Staff], monkeypatch: pytest.MonkeyPatch
 ) -> FlaskClient:
-    settings.init_app(linked.intake)  # TEMPORARY until the intake factory calls it
     today: Today = fixed_today(monkeypatch)
     assert today
     make_quarter_cases(linked.console, linked.keys)

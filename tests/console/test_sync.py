@@ -6,10 +6,14 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from flask import Response, jsonify, request
 from sqlalchemy import select
 
-from app.console.intake_client import client_from_config
-from app.extensions import console_db, intake_db
+from app.api import shapes, tokens
+from app.console.intake_client import Answer, IntakeClient, client_from_config
+from app.console.sync import run_sync
+from app.extensions import console_db, csrf, intake_db
+from app.intake import delivery
 from app.models.console import AuditEntry, Case, CaseMessage, OutboxItem
 from app.models.intake import Message
 from crypto.envelope import open_record
@@ -207,3 +211,55 @@ def test_a_large_backlog_is_pulled_page_by_page(linked: Linked) -> None:
     assert summary.new_cases == 7
     with linked.console.app_context():
         assert set(console_db.session.scalars(select(Case.id))) == ids
+
+
+class Doctored(IntakeClient):
+    """Intake's real answers, with one referral item broken on the way."""
+
+    def request(self, method: str, path: str, body: str | None = None) -> Answer:
+        answer = super().request(method, path, body)
+        if method == "GET" and path.startswith("/referrals") and answer.body["items"]:
+            del answer.body["items"][0]["received_on"]
+        return answer
+
+
+def test_an_item_the_console_cannot_store_is_reported_and_left_at_intake(linked: Linked) -> None:
+    ids = [linked.refer(), linked.refer()]
+    base = client_from_config(linked.console.config)
+
+    with linked.console.app_context():
+        summary = run_sync(Doctored(base.base_url, base.token))
+
+    assert summary.new_cases == 1
+    assert summary.errors == ["a referral could not be stored (received_on is not a date)"]
+    still_sealed = [linked.intake_referral(i).sealed is not None for i in ids]
+    assert sorted(still_sealed) == [False, True]  # the broken one was not confirmed
+    assert linked.sync().new_cases == 1
+    assert linked.counts() == (2, 0)
+
+
+def test_when_intake_confirms_a_page_in_one_request_the_console_uses_it(linked: Linked) -> None:
+    """The batch endpoint proposed for the delivery API (see benchmarks/sync_throughput.py)."""
+    calls: list[int] = []
+
+    @csrf.exempt
+    def confirm_many() -> Response:
+        token = tokens.verify(request.headers["Authorization"].removeprefix("Bearer "))
+        assert token is not None
+        ids = request.get_json()["ids"]
+        calls.append(len(ids))
+        return jsonify(items=[
+            shapes.delivery_receipt(delivery.confirm_referral(token.recipient_id, i)) for i in ids
+        ])
+
+    linked.intake.add_url_rule("/api/v1/referrals/delivered", view_func=confirm_many,
+                               methods=["POST"])
+    ids = [linked.refer() for _ in range(5)]
+
+    summary = linked.sync()
+
+    assert (summary.new_cases, summary.errors, calls) == (5, [], [5])
+    assert [linked.intake_referral(i).sealed for i in ids] == [None] * 5
+    with linked.console.app_context():
+        unsent = select(OutboxItem).where(OutboxItem.sent_at.is_(None))
+        assert console_db.session.scalars(unsent).all() == []
