@@ -57,6 +57,8 @@ def console_config() -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
         "SESSION_COOKIE_SECURE": env == "production",
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "15")),
+        # Cookies ignore the port: beside the intake on one host, each app needs its own name.
+        "SESSION_COOKIE_NAME": "console_session",
         "INTAKE_API_URL": os.environ.get("INTAKE_API_URL", "http://127.0.0.1:5000/api/v1"),
         "INTAKE_API_TOKEN": os.environ.get("INTAKE_API_TOKEN", ""),
         "SYNC_INTERVAL_SECONDS": int(os.environ.get("SYNC_INTERVAL_SECONDS", "60")),

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import select
 
 from app import create_console_app
@@ -46,20 +47,13 @@ def intake_token(intake: Flask, provider: str) -> str:
 
 
 def create_console(intake_api_url: str, token: str) -> Flask:
-    return create_console_app(
-        {
-            "INTAKE_API_URL": intake_api_url,
-            "INTAKE_API_TOKEN": token,
-            # Both apps run on 127.0.0.1 and cookies ignore the port: keep the sessions apart.
-            "SESSION_COOKIE_NAME": "console_session",
-        }
-    )
+    return create_console_app({"INTAKE_API_URL": intake_api_url, "INTAKE_API_TOKEN": token})
 
 
 def prepare_console(console: Flask, instance: Path, passphrase: str) -> None:
     """Create the console's tables and give it the demo provider key (first run only)."""
     with console.app_context():
-        console_db.create_all()  # no console migrations yet
+        upgrade(directory=console.extensions["migrate"].directory)
         if console_db.session.scalars(select(RecipientKeyRecord)).first():
             return
         key_text = (instance / "demo-provider-private-key.txt").read_text()
@@ -94,7 +88,7 @@ def sync_forever(console: Flask, stop: threading.Event) -> None:
 
 
 def instructions(instance: Path, console_url: str) -> list[str]:
-    console_cli = "flask --app 'app:create_console_app' console"
+    console_cli = ".venv/bin/flask --app 'app:create_console_app' console"
     return [
         f"  Provider console: {console_url}/",
         "To use the console, create the manager account, open the setup link it prints",

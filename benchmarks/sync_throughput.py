@@ -5,8 +5,12 @@ served over real HTTP on 127.0.0.1. Timed: one console sync of all of them (pull
 confirm, split by where the time goes) and then opening every case with the key, as an
 advisor's screen would. Target: at least 1,000 referrals per second end to end.
 
+Confirmations go through intake's batch endpoints, one request per page; --item-by-item
+confirms each referral with its own request instead, as against an intake without them.
+
 Run: .venv/bin/python -m benchmarks.sync_throughput [--count N] [--page-size N]
-     [--database-url URL --console-database-url URL]   (PostgreSQL: two separate databases)
+     [--item-by-item] [--database-url URL --console-database-url URL]
+     (PostgreSQL: two separate databases). Record the figures in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy import insert, select
 
 from app import create_console_app, create_intake_app
 from app.api import tokens
+from app.console import sync_push
 from app.console.intake_client import Answer, IntakeClient
 from app.console.sync import run_sync
 from app.extensions import console_db, intake_db
@@ -87,6 +92,7 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--database-url", help="intake database (default: a new SQLite file)")
     parser.add_argument("--console-database-url", help="console database (default: SQLite)")
+    parser.add_argument("--item-by-item", action="store_true", help="no batch confirmations")
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
     intake_url = args.database_url or f"sqlite:///{folder}/intake.sqlite"
@@ -102,6 +108,8 @@ def main() -> None:
 
     with serving(intake) as base, console.app_context():  # type: ignore[arg-type]
         client = Timed(f"{base}/api/v1", token)
+        if args.item_by_item:
+            sync_push._without_batches.add(client.base_url)
         start = time.perf_counter()
         summary = run_sync(client, page_size=args.page_size)
         synced = time.perf_counter() - start

@@ -52,6 +52,17 @@ def database_url(
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'intake.sqlite'}"
 
 
+@pytest.fixture(scope="session")
+def console_database_url(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, testrun_uid: str
+) -> Iterator[str]:
+    if POSTGRES:
+        with postgres_database("console", worker_id, testrun_uid) as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.sqlite'}"
+
+
 def intake_settings(database_url: str) -> dict[str, object]:
     return {
         "TESTING": True,

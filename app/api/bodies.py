@@ -18,10 +18,12 @@ from flask import request
 
 from app.api.errors import ApiError
 from app.intake.delivery import MAX_SEALED_BYTES
+from app.intake.handover import MAX_BATCH
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Ids are random_id() values (22 URL-safe characters); console reply ids are 16 to 32.
-CURSOR = re.compile(r"[A-Za-z0-9_-]{1,64}")
+ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+CURSOR = ID  # the same characters: a cursor is an id, or a key that ends in one
 REPLY_ID = re.compile(r"[A-Za-z0-9_-]{16,32}")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -95,4 +97,13 @@ def sealed_blob(value: object) -> bytes:
 def reply_id(value: str) -> str:
     if not REPLY_ID.fullmatch(value):
         raise ApiError(422, "The reply id must be 16 to 32 characters of A-Z, a-z, 0-9, - and _")
+    return value
+
+
+def ids(value: object) -> list[str]:
+    """The `ids` of a batch confirmation: 1 to MAX_BATCH ids, as strings."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_BATCH:
+        raise ApiError(422, f"ids must be a list of 1 to {MAX_BATCH} ids")
+    if not all(isinstance(item, str) and ID.fullmatch(item) for item in value):
+        raise ApiError(422, "Each id must be 1 to 64 characters of A-Z, a-z, 0-9, - and _")
     return value

@@ -1,4 +1,5 @@
-"""Delivery API routes. Thin: bodies reads the request, delivery does the work, shapes answers."""
+"""Delivery API routes. Thin: bodies reads the request, handover and delivery do the work,
+shapes answers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from flask import Response, g, jsonify, request
 
 from app.api import bodies, bp, shapes
-from app.intake import delivery
+from app.intake import delivery, handover
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
@@ -18,38 +19,60 @@ def openapi_document() -> Response:
     return Response(OPENAPI.read_text(encoding="utf-8"), mimetype="application/yaml")
 
 
+def _batch() -> list[str]:
+    return bodies.ids(bodies.json_object({"ids"})["ids"])
+
+
 @bp.get("/referrals")
 def pending_referrals() -> Response:
-    page = delivery.pending_referrals(g.recipient_id, *bodies.paging(request.args))
+    page = handover.pending_referrals(g.recipient_id, *bodies.paging(request.args))
     return jsonify(items=[shapes.referral_item(r) for r in page.items], next=page.next)
 
 
 @bp.post("/referrals/<referral_id>/delivered")
 def referral_delivered(referral_id: str) -> Response:
-    return jsonify(shapes.delivery_receipt(delivery.confirm_referral(g.recipient_id, referral_id)))
+    return jsonify(shapes.delivery_receipt(handover.confirm_referral(g.recipient_id, referral_id)))
+
+
+@bp.post("/referrals/delivered")
+def referrals_delivered() -> Response:
+    referrals = handover.confirm_referrals(g.recipient_id, _batch())
+    return jsonify(items=[shapes.delivery_receipt(r) for r in referrals])
 
 
 @bp.get("/withdrawals")
 def pending_withdrawals() -> Response:
-    page = delivery.pending_withdrawals(g.recipient_id, *bodies.paging(request.args))
+    page = handover.pending_withdrawals(g.recipient_id, *bodies.paging(request.args))
     return jsonify(items=[shapes.withdrawal_item(r) for r in page.items], next=page.next)
 
 
 @bp.post("/withdrawals/<referral_id>/acknowledged")
 def withdrawal_acknowledged(referral_id: str) -> Response:
-    referral = delivery.acknowledge_withdrawal(g.recipient_id, referral_id)
+    referral = handover.acknowledge_withdrawal(g.recipient_id, referral_id)
     return jsonify(shapes.withdrawal_item(referral))
+
+
+@bp.post("/withdrawals/acknowledged")
+def withdrawals_acknowledged() -> Response:
+    referrals = handover.acknowledge_withdrawals(g.recipient_id, _batch())
+    return jsonify(items=[shapes.withdrawal_item(r) for r in referrals])
 
 
 @bp.get("/messages")
 def pending_messages() -> Response:
-    page = delivery.pending_messages(g.recipient_id, *bodies.paging(request.args))
+    page = handover.pending_messages(g.recipient_id, *bodies.paging(request.args))
     return jsonify(items=[shapes.message_item(m) for m in page.items], next=page.next)
 
 
 @bp.post("/messages/<message_id>/delivered")
 def message_delivered(message_id: str) -> Response:
-    return jsonify(shapes.message_receipt(delivery.confirm_message(g.recipient_id, message_id)))
+    return jsonify(shapes.message_receipt(handover.confirm_message(g.recipient_id, message_id)))
+
+
+@bp.post("/messages/delivered")
+def messages_delivered() -> Response:
+    messages = handover.confirm_messages(g.recipient_id, _batch())
+    return jsonify(items=[shapes.message_receipt(m) for m in messages])
 
 
 @bp.put("/referrals/<referral_id>/replies/<reply_id>")

@@ -12,6 +12,8 @@ import base64
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from wtforms import Field
 
@@ -25,6 +27,7 @@ from crypto.errors import DecryptionError
 from crypto.keys import PrivateKey, PublicKey
 
 Keys = dict[str, PrivateKey]
+REPLY_ATTEMPTS = 2  # a lost race for a thread position is retried once
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,18 @@ def can_reply(case: Case) -> bool:
     )
 
 
+def next_position(session: Session, case_id: str) -> ScalarSelect[int]:
+    """The next place in the case's thread, worked out inside the INSERT itself, as the sync
+    does. The case row is locked first, as the sync locks it, until the commit: on PostgreSQL
+    that makes the two wait for each other; SQLite locks the whole file for the INSERT."""
+    session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+    return (
+        select(func.coalesce(func.max(CaseMessage.position), 0) + 1)
+        .where(CaseMessage.case_id == case_id)
+        .scalar_subquery()
+    )
+
+
 def send_reply(
     session: Session,
     advisor: Advisor,
@@ -143,22 +158,26 @@ def send_reply(
     """Seal the reply twice (the referrer's copy for intake, ours), store ours, queue theirs."""
     if not can_reply(case) or case.referrer_public_key is None:
         raise ValueError("this case takes no replies")
-    reply_id = random_id()
+    case_id, reply_id = case.id, random_id()
     for_referrer = seal_record(
         "message", reply_id, {"body": text}, PublicKey.from_bytes(case.referrer_public_key)
     )
-    position = max((m.position for m in case.messages), default=0) + 1
-    message = CaseMessage(
-        id=reply_id,
-        case_id=case.id,
-        position=position,
-        author="advisor",
-        advisor_id=advisor.id,
-        sent_on=on,
-        sealed=seal_record("message", reply_id, {"body": text}, recipient),
-    )
-    session.add(message)
-    queue_reply(session, case, reply_id, base64.b64encode(for_referrer).decode("ascii"), on)
-    session.commit()
-    audit.record(session, advisor.email, "send_reply", f"case:{case.id}", f"reply:{reply_id}")
+    ours = seal_record("message", reply_id, {"body": text}, recipient)
+    for attempt in range(1, REPLY_ATTEMPTS + 1):
+        try:
+            message = CaseMessage(
+                id=reply_id, case_id=case_id, position=next_position(session, case_id),
+                author="advisor", advisor_id=advisor.id, sent_on=on, sealed=ours,
+            )
+            session.add(message)
+            queue_reply(session, case, reply_id, base64.b64encode(for_referrer).decode(), on)
+            session.commit()
+            break
+        except IntegrityError:
+            # Another writer that does not lock the case took the place first (the unique
+            # (case_id, position) refused ours): once more, with the thread as it is now.
+            session.rollback()
+            if attempt == REPLY_ATTEMPTS:
+                raise
+    audit.record(session, advisor.email, "send_reply", f"case:{case_id}", f"reply:{reply_id}")
     return message

@@ -30,7 +30,7 @@ from app.console.intake_client import (
     IntakeUnavailable,
     client_from_config,
 )
-from app.console.sync_push import confirm, push_outbox, send
+from app.console.sync_push import confirm, push_outbox
 from app.console.sync_summary import Stop, SyncSummary, database
 from app.extensions import console_db as db
 
@@ -152,7 +152,7 @@ def _store_messages(items: list[dict]) -> tuple[list[str], int, list[str]]:
 
 def _pull_withdrawals(client: IntakeClient, summary: SyncSummary, size: int) -> None:
     for items in _pages(client, summary, "/withdrawals", size):
-        queued, unknown = [], []
+        stored = []
         with database(summary, "storing withdrawals"):
             for item in items:
                 try:
@@ -160,13 +160,12 @@ def _pull_withdrawals(client: IntakeClient, summary: SyncSummary, size: int) -> 
                 except sync_store.MalformedItem as error:
                     summary.errors.append(f"a withdrawal could not be stored ({error})")
                     continue
-                # A case this console never held has no copy to delete: confirm at once.
-                (unknown if outcome is None else queued).append(item["id"])
+                # A case this console never held has nothing to record (and no outbox row):
+                # it is acknowledged with the rest, straight away.
+                stored.append(item["id"])
                 summary.withdrawals += bool(outcome)
             db.session.commit()
-        confirm(client, summary, "withdrawal", queued)
-        for referral_id in unknown:
-            send(client, summary, "POST", sync_store.ACK_PATHS["withdrawal"].format(referral_id))
+        confirm(client, summary, "withdrawal", stored)
 
 
 def _audit(summary: SyncSummary) -> None:

@@ -2,7 +2,9 @@
 (sealed replies and content-free workflow dates), each sent until intake has answered it.
 
 Confirmations go in one request per page when intake offers the batch endpoints, else one
-request per item. An intake without them answers 404, and is then asked item by item.
+request per item. An intake without them answers 404, and is then asked item by item. A
+batch answer lists what intake confirmed; anything it left out (it no longer holds it, or
+will not confirm it) is asked about item by item, whose answers say which.
 """
 
 from __future__ import annotations
@@ -32,32 +34,36 @@ def confirm(client: IntakeClient, summary: SyncSummary, kind: str, intake_ids: l
     try:
         for start in range(0, len(intake_ids), BATCH_LIMIT):
             chunk = intake_ids[start : start + BATCH_LIMIT]
-            if not _confirm_batch(client, summary, kind, chunk):
-                for intake_id in chunk:
-                    path = sync_store.ACK_PATHS[kind].format(intake_id)
-                    if send(client, summary, "POST", path, ack=True):
-                        sent.append(sync_store.ack_id(kind, intake_id))
-                continue
-            sent += [sync_store.ack_id(kind, intake_id) for intake_id in chunk]
+            confirmed = set(_confirm_batch(client, summary, kind, chunk))
+            sent += [sync_store.ack_id(kind, intake_id) for intake_id in confirmed]
+            for intake_id in chunk:
+                if intake_id in confirmed:
+                    continue
+                path = sync_store.ACK_PATHS[kind].format(intake_id)
+                if send(client, summary, "POST", path, ack=True):
+                    sent.append(sync_store.ack_id(kind, intake_id))
     finally:
         with database(summary, "recording confirmations"):
             sync_store.mark_sent(sent)
 
 
-def _confirm_batch(client: IntakeClient, summary: SyncSummary, kind: str, ids: list[str]) -> bool:
-    """True when intake confirmed the whole chunk in one request."""
+def _confirm_batch(
+    client: IntakeClient, summary: SyncSummary, kind: str, ids: list[str]
+) -> list[str]:
+    """The ids intake confirmed in one request; none when it offers no batch endpoints."""
     if client.base_url in _without_batches or len(ids) < 2:
-        return False
+        return []
     try:
-        client.post(BATCH_PATHS[kind], {"ids": ids})
+        items = client.post(BATCH_PATHS[kind], {"ids": ids}).body.get("items")
     except IntakeUnavailable as error:
         summary.errors.append(f"sending to intake: {error}")
         raise Stop from None
     except IntakeRefused as error:
         if error.status in (404, 405):
             _without_batches.add(client.base_url)
-        return False  # item by item instead, which reports any refusal precisely
-    return True
+        return []  # item by item instead, which reports any refusal precisely
+    asked = set(ids)
+    return [i["id"] for i in items or [] if isinstance(i, dict) and i.get("id") in asked]
 
 
 def send(

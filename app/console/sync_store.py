@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Date, Insert, LargeBinary, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.console.cases import DEFAULT_RETENTION_DAYS
 from app.extensions import console_db as db
 from app.models.console import Case, CaseMessage, OutboxItem, utcnow
 
@@ -104,7 +106,8 @@ def store_cases(rows: list[dict[str, Any]]) -> int:
 
 
 def _message_order(item: Mapping[str, Any]) -> tuple[str, int, str]:
-    """Oldest first: intake lists by random id, so sort by day, then intake's position if given."""
+    """Oldest first: day, then intake's position. Intake already lists messages in this order
+    (so a thread keeps it across pages); sorting again keeps an older intake's pages right."""
     position = item.get("position")
     return (str(item.get("sent_on")), position if isinstance(position, int) else 0, str(item["id"]))
 
@@ -162,12 +165,21 @@ def _insert_message(message_id: str, case_id: str, sent_on: date, sealed: bytes 
 
 
 def store_withdrawal(item: Mapping[str, Any]) -> bool | None:
-    """Mark the case withdrawn, uncommitted: True when newly so, None when not held."""
+    """Mark the case withdrawn, uncommitted: True when newly so, None when not held.
+
+    The case is kept, not deleted: the provider may have to keep a record of support already
+    given, so advisors see it marked withdrawn and it leaves through the normal retention
+    purge, dated from the withdrawal like a closure (a closed case keeps its closing date).
+    """
     case_id = _id(item)
     # Intake may not know the day; the day we heard of it is the next best.
     day = date.today() if item.get("withdrawn_on") is None else _day(item, "withdrawn_on")
+    days = int(current_app.config.get("RETENTION_DAYS_AFTER_CLOSE", DEFAULT_RETENTION_DAYS))
+    purge_after = func.coalesce(Case.purge_after, literal(day + timedelta(days=days), Date()))
     marked = db.session.execute(
-        update(Case).where(Case.id == case_id, Case.withdrawn_on.is_(None)).values(withdrawn_on=day)
+        update(Case)
+        .where(Case.id == case_id, Case.withdrawn_on.is_(None))
+        .values(withdrawn_on=day, purge_after=purge_after)
     ).rowcount
     if not marked and db.session.get(Case, case_id) is None:
         return None

@@ -141,7 +141,7 @@ def withdraw(referral: Referral) -> None:
 
     The row (service, dates, status 'withdrawn') stays so the provider is told at its next
     sync and the counts stay right; no sealed content, messages or phrase lookup remain.
-    `closed_on` is the withdrawal date the delivery API reports (app/intake/delivery.py).
+    `closed_on` is the withdrawal date the delivery API reports (app/intake/handover.py).
     """
     referral.sealed = None
     referral.lookup_id = None

@@ -143,6 +143,8 @@ class CaseMessage(ConsoleBase):
     """A message in the conversation with the referrer; sealed to a recipient key."""
 
     __tablename__ = "case_messages"
+    # The sync and advisors' replies both add to a thread: a race must fail, not reorder it.
+    __table_args__ = (UniqueConstraint("case_id", "position"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -81,9 +81,10 @@ def signed_in_analyst() -> Analyst | None:
     has passed the password step alone is not signed in.
     """
     user = current_user
-    if not user.is_authenticated or not isinstance(user, Analyst) or not is_set_up(user):
+    if not user.is_authenticated or not isinstance(user, Analyst):
         return None
-    return user
+    # Deactivated or reset since signing in: out at once, on this very request.
+    return user if user.active and is_set_up(user) else None
 
 
 def require_analyst() -> Response | None:

@@ -2,7 +2,7 @@
 
 pygal draws server-side. Its SVG carries a <script> (its configuration, for interactive
 tooltips), comments, a hidden tooltip group with a style attribute, and <style> elements.
-The CSP forbids inline script and inline style, and has no 'unsafe-inline' anywhere, so:
+The CSP forbids inline script and inline style and has no keyword that would allow them, so:
 - every <script>, comment and tooltip group is removed (there is no JavaScript to use them);
 - a style attribute left anywhere is an error, never emitted (it would need 'unsafe-hashes');
 - each <style> element's exact text is hashed, and the hashes go into this response's own

@@ -17,8 +17,10 @@ from werkzeug.test import TestResponse
 
 from app.api import tokens
 from app.extensions import intake_db
-from app.intake import recipients
+from app.intake import journey, recipients, referrals
+from app.models.base import random_id
 from app.models.intake import Referral
+from crypto.envelope import seal_record
 from crypto.keys import PrivateKey
 from tests.api import openapi_check
 from tests.referrer import Referrer
@@ -128,3 +130,33 @@ def stored(app: Flask, referral_id: str) -> Referral:
         assert row is not None
         intake_db.session.expunge(row)
         return row
+
+
+def seed_referrals(app: Flask, count: int, service: str = "idva") -> list[str]:
+    """Referrals sealed as the form seals them, to whoever serves `service` now; fast, since
+    they skip the pages (and so Argon2id)."""
+    ids = []
+    with app.app_context():
+        route = recipients.route_for(service)
+        assert route is not None
+        for _ in range(count):
+            referral_id = random_id()
+            fields = journey.sealed_fields({"service": service, "account": "seeded"})
+            intake_db.session.add(Referral(
+                id=referral_id, service=service, recipient_id=route.recipient_id,
+                sealed=seal_record("referral", referral_id, fields, route.key),
+                lookup_id=random_id(),
+                referrer_public_key=PrivateKey.generate().public_key.to_bytes(),
+            ))
+            ids.append(referral_id)
+        intake_db.session.commit()
+    return ids
+
+
+def seed_message(app: Flask, referral_id: str, body: str = "seeded") -> str:
+    """A referrer's message, as the status page sends it; returns its id."""
+    with app.app_context():
+        referral = intake_db.session.get(Referral, referral_id)
+        assert referral is not None
+        referrals.send_message(referral, body)
+        return referral.messages[-1].id

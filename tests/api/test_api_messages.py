@@ -16,7 +16,7 @@ from app.extensions import intake_db
 from app.models.intake import Message
 from crypto.envelope import open_record, seal_record
 from crypto.keys import PrivateKey, PublicKey
-from tests.api.conftest import OTHER, PROVIDER, Console
+from tests.api.conftest import OTHER, PROVIDER, Console, seed_message, seed_referrals
 from tests.referrer import Referrer
 
 TODAY = date.today().isoformat()
@@ -225,3 +225,66 @@ def test_a_closed_referral_takes_no_new_replies_but_a_retried_one_still_succeeds
         json={"sealed": sealed_reply(delivered, late_id, "Late"), "sent_on": TODAY},
     )
     assert late.status_code == 409
+
+
+def _date_messages(app: Flask, days_ago: dict[str, int]) -> None:
+    with app.app_context():
+        for message_id, days in days_ago.items():
+            intake_db.session.get(Message, message_id).sent_on = date.today() - timedelta(days)
+        intake_db.session.commit()
+
+
+def test_pending_messages_come_in_send_order_so_each_conversation_keeps_its_order_across_pages(
+    app: Flask, console: Console
+) -> None:
+    first, second = seed_referrals(app, 2)
+    console.post("/referrals/delivered", json={"ids": [first, second]})
+    sent = {r: [seed_message(app, r, f"{r} {n}") for n in range(4)] for r in (first, second)}
+    # Two days ago, yesterday, today, today: a conversation spread over days, as in life.
+    _date_messages(app, {ids[n]: days for ids in sent.values() for n, days in enumerate([2, 1])})
+
+    pages, after = [], None
+    while True:
+        body = console.get("/messages?limit=3" + (f"&after={after}" if after else "")).get_json()
+        pages.append(body["items"])
+        after = body["next"]
+        if after is None:
+            break
+
+    items = [item for page in pages for item in page]
+    assert [len(page) for page in pages] == [3, 3, 2]
+    assert [(i["sent_on"], i["position"]) for i in items] == sorted(
+        (i["sent_on"], i["position"]) for i in items
+    )
+    for referral_id, ids in sent.items():
+        assert [i["id"] for i in items if i["referral_id"] == referral_id] == ids
+
+
+def test_confirming_each_page_before_the_next_still_reaches_every_message(
+    app: Flask, console: Console
+) -> None:
+    (referral_id,) = seed_referrals(app, 1)
+    console.post(f"/referrals/{referral_id}/delivered")
+    sent = [seed_message(app, referral_id, f"message {n}") for n in range(5)]
+
+    seen, after = [], None
+    while True:
+        body = console.get("/messages?limit=2" + (f"&after={after}" if after else "")).get_json()
+        ids = [item["id"] for item in body["items"]]
+        console.post("/messages/delivered", json={"ids": ids})
+        seen += ids
+        after = body["next"]
+        if after is None:
+            break
+
+    assert seen == sent
+    assert console.pull_all("messages") == []
+
+
+@pytest.mark.parametrize(
+    "after", ["abc", "20261301_1_abc", "2026112_1_abc", "20261125_x_abc", "20261125_1_",
+              "20261125_1234567890_abc", "some-message-id"]
+)
+def test_a_made_up_message_cursor_is_422(console: Console, after: str) -> None:
+    response = console.get(f"/messages?after={after}")
+    assert response.status_code == 422 and response.get_json()["error"] == "invalid"

@@ -7,7 +7,6 @@ accounts tests drive the real pages).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -22,21 +21,9 @@ from app.models.console import Advisor, KeyGrant, RecipientKeyRecord
 from crypto.custody import grant_recipient_key, new_advisor_key, new_recovery_key, wrap_for_recovery
 from crypto.keyfile import TEST_PARAMS
 from crypto.keys import PrivateKey
-from tests.conftest import postgres_database
 
 PASSWORD = "correct horse battery staple"
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-@pytest.fixture(scope="session")
-def console_database_url(
-    tmp_path_factory: pytest.TempPathFactory, worker_id: str, testrun_uid: str
-) -> Iterator[str]:
-    if os.environ.get("TEST_DATABASE_URL"):
-        with postgres_database("console", worker_id, testrun_uid) as url:
-            yield url
-    else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.sqlite'}"
 
 
 def console_settings(database_url: str) -> dict[str, object]:

@@ -6,14 +6,12 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from flask import Response, jsonify, request
 from sqlalchemy import select
 
-from app.api import shapes, tokens
+from app.console import retention
 from app.console.intake_client import Answer, IntakeClient, client_from_config
 from app.console.sync import run_sync
-from app.extensions import console_db, csrf, intake_db
-from app.intake import delivery
+from app.extensions import console_db, intake_db
 from app.models.console import AuditEntry, Case, CaseMessage, OutboxItem
 from app.models.intake import Message
 from crypto.envelope import open_record
@@ -143,6 +141,46 @@ def test_a_withdrawal_marks_the_case_withdrawn_and_is_acknowledged(linked: Linke
     assert linked.sync().withdrawals == 0
 
 
+def test_a_withdrawn_case_is_kept_for_advisors_and_then_purged_like_a_closed_one(
+    linked: Linked,
+) -> None:
+    linked.console.config["RETENTION_DAYS_AFTER_CLOSE"] = 30
+    referral_id = linked.refer("kept until the purge")
+    linked.sync()
+    linked.withdraw(referral_id)
+
+    linked.sync()
+
+    case = linked.case(referral_id)
+    assert case is not None and case.sealed  # not deleted: advisors still see the case
+    assert case.withdrawn_on == date.today()
+    assert case.purge_after == date.today() + timedelta(days=30)
+    with linked.console.app_context():
+        assert retention.purge_expired(console_db.session, date.today() + timedelta(30)) == 0
+        assert retention.purge_expired(console_db.session, date.today() + timedelta(31)) == 1
+    assert linked.case(referral_id) is None
+
+
+def test_a_case_closed_before_its_withdrawal_keeps_the_purge_date_its_closing_set(
+    linked: Linked,
+) -> None:
+    referral_id = linked.refer()
+    linked.sync()
+    closing_purge = date.today() + timedelta(days=2190)
+    with linked.console.app_context():
+        case = console_db.session.get(Case, referral_id)
+        assert case is not None
+        case.status, case.purge_after = "closed", closing_purge
+        console_db.session.commit()
+    linked.withdraw(referral_id)
+
+    assert linked.sync().withdrawals == 1
+
+    case = linked.case(referral_id)
+    assert case is not None
+    assert (case.withdrawn_on, case.purge_after) == (date.today(), closing_purge)
+
+
 def test_a_referral_withdrawn_before_any_sync_never_reaches_the_console(linked: Linked) -> None:
     gone = linked.refer()
     linked.withdraw(gone)
@@ -236,30 +274,3 @@ def test_an_item_the_console_cannot_store_is_reported_and_left_at_intake(linked:
     assert sorted(still_sealed) == [False, True]  # the broken one was not confirmed
     assert linked.sync().new_cases == 1
     assert linked.counts() == (2, 0)
-
-
-def test_when_intake_confirms_a_page_in_one_request_the_console_uses_it(linked: Linked) -> None:
-    """The batch endpoint proposed for the delivery API (see benchmarks/sync_throughput.py)."""
-    calls: list[int] = []
-
-    @csrf.exempt
-    def confirm_many() -> Response:
-        token = tokens.verify(request.headers["Authorization"].removeprefix("Bearer "))
-        assert token is not None
-        ids = request.get_json()["ids"]
-        calls.append(len(ids))
-        return jsonify(items=[
-            shapes.delivery_receipt(delivery.confirm_referral(token.recipient_id, i)) for i in ids
-        ])
-
-    linked.intake.add_url_rule("/api/v1/referrals/delivered", view_func=confirm_many,
-                               methods=["POST"])
-    ids = [linked.refer() for _ in range(5)]
-
-    summary = linked.sync()
-
-    assert (summary.new_cases, summary.errors, calls) == (5, [], [5])
-    assert [linked.intake_referral(i).sealed for i in ids] == [None] * 5
-    with linked.console.app_context():
-        unsent = select(OutboxItem).where(OutboxItem.sent_at.is_(None))
-        assert console_db.session.scalars(unsent).all() == []

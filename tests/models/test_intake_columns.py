@@ -82,7 +82,7 @@ ALLOWED = {
     "analyst_sessions.sealed": "analyst session state under a key only the analyst's cookie holds",
     "analyst_sessions.expires_on": "the day the session row may be purged; idle deadline is sealed",
     "releases.id": RANDOM_ID,
-    "releases.source": "intake (measured) or provider (statistical return): where a table came from",
+    "releases.source": "intake (measured) or provider (statistical return): a table's origin",
     "releases.provider_id": "which provider's return a released table is; empty for intake's own",
     "releases.period": "the completed quarter or financial year a released table describes (G6)",
     "releases.table_name": "which fixed one-way table or measure set this release is (G6)",

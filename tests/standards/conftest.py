@@ -27,7 +27,7 @@ from app.models.standards import Analyst as AnalystRow
 from crypto.keyfile import TEST_PARAMS
 from crypto.keys import PrivateKey
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only
+PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 SETUP_LINK = re.compile(r"/standards/setup/([A-Za-z0-9_-]{20,})")
 SETUP_KEY = re.compile(r'id="setup-key"><code>([A-Z2-7 ]+)</code>')
@@ -86,7 +86,9 @@ class Analyst:
         assert match, f"no CSRF token on {url} ({page.status_code})"
         return match.group(1)
 
-    def post(self, url: str, data: Mapping[str, object], form_url: str | None = None) -> TestResponse:
+    def post(
+        self, url: str, data: Mapping[str, object], form_url: str | None = None
+    ) -> TestResponse:
         return self.client.post(url, data={**data, "csrf_token": self.token(form_url or url)})
 
     def next_code(self) -> str:

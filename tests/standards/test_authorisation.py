@@ -40,13 +40,13 @@ def test_only_sign_in_setup_and_sign_out_are_open_to_anyone(standards_app):
     endpoints = {endpoint for endpoint, _, _ in standards_rules(standards_app)}
 
     assert endpoints & PUBLIC_ENDPOINTS == PUBLIC_ENDPOINTS
-    assert PUBLIC_ENDPOINTS == {
+    assert {
         "standards.sign_in",
         "standards.sign_in_code",
         "standards.setup",
         "standards.setup_two_factor",
         "standards.sign_out",
-    }
+    } == PUBLIC_ENDPOINTS
     assert endpoints - PUBLIC_ENDPOINTS == {
         "standards.dashboard",
         "standards.export",
@@ -67,19 +67,23 @@ def test_every_other_standards_route_sends_an_anonymous_visitor_to_sign_in(stand
 
 
 def test_an_anonymous_export_never_returns_a_file_even_with_a_forged_form(standards_app):
-    response = standards_app.test_client().post("/standards/periods/2025-26-Q1/export",
-                                                data={"csv": "1"})
+    response = standards_app.test_client().post(
+        "/standards/periods/2025-26-Q1/export", data={"csv": "1"}
+    )
 
     assert response.status_code in (302, 400)
     assert "Content-Disposition" not in response.headers
 
 
-@pytest.mark.parametrize("path, status", [
-    ("/status", 403),
-    ("/status/delete", 403),
-    ("/api/v1/referrals", 401),
-    ("/api/v1/messages", 401),
-])
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/status", 403),
+        ("/status/delete", 403),
+        ("/api/v1/referrals", 401),
+        ("/api/v1/messages", 401),
+    ],
+)
 def test_an_analyst_session_opens_no_referral_and_no_delivery_api(standards_app, path, status):
     client = sign_in_as(standards_app.test_client(), ready_analyst(standards_app))
     assert client.get("/standards/").status_code == 200
@@ -135,7 +139,8 @@ def test_the_analysts_cookie_is_http_only_and_strict_same_site(standards_app):
     response = dana.enter_password()
 
     header = next(
-        value for value in response.headers.getlist("Set-Cookie")
+        value
+        for value in response.headers.getlist("Set-Cookie")
         if value.startswith("standards_session=")
     )
     assert "HttpOnly" in header

@@ -84,12 +84,15 @@ def test_a_second_return_for_a_released_period_is_refused_because_releases_are_n
     ]
 
 
-@pytest.mark.parametrize("label, words", [
-    ("2025-26 Q3", "2025-26 Q3 ends on 31 December 2025: only a completed period"),
-    ("2025-26", "2025-26 ends on 31 March 2026: only a completed period"),
-    ("2025 Q1", "'2025 Q1' is not a period: give a quarter like 2025-26 Q1"),
-    ("2025-27 Q1", "'2025-27 Q1' is not a period"),
-])
+@pytest.mark.parametrize(
+    "label, words",
+    [
+        ("2025-26 Q3", "2025-26 Q3 ends on 31 December 2025: only a completed period"),
+        ("2025-26", "2025-26 ends on 31 March 2026: only a completed period"),
+        ("2025 Q1", "'2025 Q1' is not a period: give a quarter like 2025-26 Q1"),
+        ("2025-27 Q1", "'2025-27 Q1' is not a period"),
+    ],
+)
 def test_a_period_that_is_not_complete_or_not_a_period_is_refused(standards_app, on, label, words):
     problems = refusal(on, good_return(), period=label)
     assert len(problems) == 1 and problems[0].startswith(words)
@@ -111,7 +114,9 @@ def test_a_two_way_table_is_refused_by_name_and_by_shape(standards_app, on):
     assert problems[0].startswith(
         "police_connected x equality.ethnicity: not a table of this return. Only one-way tables"
     )
-    assert "role_group: officer must be a single count or null, not {'yes': 10, 'no': 5}" in problems
+    assert (
+        "role_group: officer must be a single count or null, not {'yes': 10, 'no': 5}" in problems
+    )
 
 
 def test_unknown_and_missing_categories_and_missing_tables_are_each_named(standards_app, on):

@@ -35,8 +35,10 @@ def test_nothing_is_released_until_a_quarter_has_ended_and_settled_for_fourteen_
     assert release(on, "2024-07-14") == []  # ended 30 June, 14 days not yet passed
     made = release(on, "2024-07-15")
 
-    assert made == [f"2024-25 Q1 {name}" for name in
-                    ("received", "service_levels", "caseload", "closures", "demand")]
+    assert made == [
+        f"2024-25 Q1 {name}"
+        for name in ("received", "service_levels", "caseload", "closures", "demand")
+    ]
 
 
 def test_releasing_again_releases_nothing_and_changes_nothing(standards_app, on):
@@ -98,13 +100,20 @@ def test_a_year_follows_its_four_quarters_and_is_safe_alongside_them(standards_a
         )
     made = release(on, "2024-04-20")
 
-    assert made[-5:] == [f"2023-24 {n}" for n in
-                         ("received", "service_levels", "caseload", "closures", "demand")]
-    year, quarters = on(lambda: (
-        as_table(next(r for r in releases(period="2023-24") if r.table_name == "received")),
-        {Period(2023, q): as_table(next(r for r in releases(period=f"2023-24 Q{q}")
-                                        if r.table_name == "received")) for q in (1, 2, 3, 4)},
-    ))
+    assert made[-5:] == [
+        f"2023-24 {n}" for n in ("received", "service_levels", "caseload", "closures", "demand")
+    ]
+    year, quarters = on(
+        lambda: (
+            as_table(next(r for r in releases(period="2023-24") if r.table_name == "received")),
+            {
+                Period(2023, q): as_table(
+                    next(r for r in releases(period=f"2023-24 Q{q}") if r.table_name == "received")
+                )
+                for q in (1, 2, 3, 4)
+            },
+        )
+    )
     assert on(family_problems, quarters, year, RULES) == []
     assert year.rows["idva"] == 55  # 56 rounded; the ISVA quarters (4 each) stay withheld
     assert all(q.rows["isva"] is None for q in quarters.values())
@@ -114,8 +123,13 @@ def test_the_open_caseload_of_a_year_is_its_fourth_quarters(standards_app, on):
     add_referrals(
         standards_app,
         *many(13, received_on=d("2024-01-10")),
-        *many(12, received_on=d("2024-01-10"), closed_on=d("2024-02-01"), status="closed",
-              closure_reason="declined"),
+        *many(
+            12,
+            received_on=d("2024-01-10"),
+            closed_on=d("2024-02-01"),
+            status="closed",
+            closure_reason="declined",
+        ),
         *many(15, received_on=d("2024-01-10"), service="isva"),
         *many(12, received_on=d("2024-01-10"), service="not_sure"),
     )
@@ -139,22 +153,40 @@ def test_a_caseload_that_would_narrow_a_withheld_closures_total_is_withheld(stan
 
 
 def test_service_level_percentages_are_shown_only_when_both_groups_are_large(standards_app, on):
-    on_time = {"received_on": d("2024-05-01"), "acknowledged_on": d("2024-05-02"),
-               "first_contact_on": d("2024-05-02")}
-    late = {"received_on": d("2024-05-01"), "acknowledged_on": d("2024-05-08"),
-            "first_contact_on": d("2024-05-08")}
+    on_time = {
+        "received_on": d("2024-05-01"),
+        "acknowledged_on": d("2024-05-02"),
+        "first_contact_on": d("2024-05-02"),
+    }
+    late = {
+        "received_on": d("2024-05-01"),
+        "acknowledged_on": d("2024-05-08"),
+        "first_contact_on": d("2024-05-08"),
+    }
     add_referrals(standards_app, *many(30, **on_time), *many(10, **late))
-    add_referrals(standards_app, *many(30, **{**on_time, "received_on": d("2024-08-01"),
-                                             "acknowledged_on": d("2024-08-02"),
-                                             "first_contact_on": d("2024-08-02")}),
-                  *many(4, received_on=d("2024-08-01")))
+    add_referrals(
+        standards_app,
+        *many(
+            30,
+            **{
+                **on_time,
+                "received_on": d("2024-08-01"),
+                "acknowledged_on": d("2024-08-02"),
+                "first_contact_on": d("2024-08-02"),
+            },
+        ),
+        *many(4, received_on=d("2024-08-01")),
+    )
     release(on, "2024-10-20")
 
     q1 = released(on, "2024-25 Q1")["service_levels"]["rows"]
     q2 = released(on, "2024-25 Q2")["service_levels"]["rows"]
 
-    assert q1 == {"acknowledged_within_target": 75, "first_contact_within_target": 75,
-                  "median_days_to_first_contact": 1.0}
+    assert q1 == {
+        "acknowledged_within_target": 75,
+        "first_contact_within_target": 75,
+        "median_days_to_first_contact": 1.0,
+    }
     # 30 of 34: the 4 late ones are too few to describe, so no percentage at all.
     assert q2["acknowledged_within_target"] is None
     assert q2["median_days_to_first_contact"] == 1.0
@@ -194,15 +226,23 @@ def test_a_year_with_no_funded_capacity_set_shows_no_capacity_figures(standards_
     # 40 in one quarter: 120 more expected; spread sqrt(120 + 3 * 3 * 40) = 21.9, and
     # 160 -/+ 1.645 * 21.9 = 124.0 to 196.0, rounded to fives.
     assert released(on, "2025-26 Q1")["demand"]["rows"] == {
-        "quarters_completed": 1, "received_to_date": 40, "projected_year_total": 160,
-        "projection_low": 125, "projection_high": 195,
+        "quarters_completed": 1,
+        "received_to_date": 40,
+        "projected_year_total": 160,
+        "projection_low": 125,
+        "projection_high": 195,
     }
 
 
 QUARTER_ONE_AND_TWO = (
     # Q1: 40 received, 20 of them closed in Q1, so 20 open at its end.
-    *many(20, received_on=d("2024-05-01"), closed_on=d("2024-06-03"), status="closed",
-          closure_reason="support_completed"),
+    *many(
+        20,
+        received_on=d("2024-05-01"),
+        closed_on=d("2024-06-03"),
+        status="closed",
+        closure_reason="support_completed",
+    ),
     *many(10, received_on=d("2024-05-01")),
     *many(10, received_on=d("2024-05-01"), service="isva"),
     # Q2: 3 received (withheld), none closed: 23 open, which rounds to 25.
@@ -226,15 +266,21 @@ def test_a_caseload_that_would_prove_a_withheld_count_is_not_zero_is_withheld_to
 def test_the_linked_check_finds_the_caseload_leak_that_the_release_avoided(standards_app, on):
     add_referrals(standards_app, *QUARTER_ONE_AND_TWO)
     release(on, "2024-10-20")
-    tables = on(lambda: {(r.period, r.table_name): as_table(r) for r in releases()
-                         if r.table_name in ("received", "closures", "caseload")})
+    tables = on(
+        lambda: {
+            (r.period, r.table_name): as_table(r)
+            for r in releases()
+            if r.table_name in ("received", "closures", "caseload")
+        }
+    )
     assert on(linked_problems, tables, RULES) == []
 
     leaky = {**tables, ("2024-25 Q2", "caseload"): protect_one_way({"open": 23}, RULES)}
 
     problems = on(linked_problems, leaky, RULES)
-    assert any(p.startswith("2024-25 Q2 received Total: can be shown to be at least")
-               for p in problems), problems
+    assert any(
+        p.startswith("2024-25 Q2 received Total: can be shown to be at least") for p in problems
+    ), problems
 
 
 def test_when_another_instance_released_a_period_first_its_release_stands(
@@ -266,7 +312,9 @@ def test_the_release_command_releases_what_is_due_once(standards_app):
     assert "2024-25" in labels  # the year, after its quarters
 
 
-@pytest.mark.parametrize("today, label", [("2024-07-15", "2024-25 Q2"), ("2024-07-14", "2024-25 Q1")])
+@pytest.mark.parametrize(
+    "today, label", [("2024-07-15", "2024-25 Q2"), ("2024-07-14", "2024-25 Q1")]
+)
 def test_the_next_release_is_the_quarter_that_has_not_yet_settled(standards_app, on, today, label):
     quarter, day = on(releasing.next_release, d(today))
     assert quarter.label == label

@@ -54,7 +54,9 @@ def test_a_new_analyst_sets_up_with_the_printed_link_and_signs_in_with_password_
     assert dana.client.get("/standards/").status_code == 200
     stored = row(standards_app, "dana@dps.test")
     assert stored.password_hash.startswith("$argon2id$")
-    assert dana.password not in stored.password_hash and dana.secret.encode() not in stored.totp_secret
+    assert (
+        dana.password not in stored.password_hash and dana.secret.encode() not in stored.totp_secret
+    )
 
 
 def test_a_setup_link_works_once(standards_app):
@@ -175,8 +177,15 @@ def test_the_lock_lives_in_the_expiring_store_and_no_database_row_holds_a_time(s
 
     stored = row(standards_app, dana.email)
     assert set(AnalystRow.__table__.columns.keys()) == {
-        "id", "email", "name", "password_hash", "totp_secret", "invite_hash",
-        "invite_expires_on", "active", "created_on",
+        "id",
+        "email",
+        "name",
+        "password_hash",
+        "totp_secret",
+        "invite_hash",
+        "invite_expires_on",
+        "active",
+        "created_on",
     }
     assert stored.invite_expires_on is None
 
@@ -227,9 +236,7 @@ def test_signing_out_deletes_the_session_and_closes_every_page(standards_app):
     assert out.headers["Location"] == "/standards/sign-in?signed_out=1"
     assert sessions(standards_app) == 0
     assert dana.client.get("/standards/").status_code == 302
-    assert "You have signed out." in dana.client.get(out.headers["Location"]).get_data(
-        as_text=True
-    )
+    assert "You have signed out." in dana.client.get(out.headers["Location"]).get_data(as_text=True)
 
 
 def test_a_deactivated_analyst_is_out_at_once_and_cannot_sign_in(standards_app):
@@ -242,11 +249,13 @@ def test_a_deactivated_analyst_is_out_at_once_and_cannot_sign_in(standards_app):
     assert analysts.WRONG_DETAILS in dana.enter_password().get_data(as_text=True)
 
 
-def test_a_reset_gives_a_new_link_and_the_old_password_stops_working(standards_app):
+def test_a_reset_gives_a_new_link_and_ends_the_old_sign_in_and_password(standards_app):
     dana = new_analyst(standards_app)
+    dana.sign_in()
 
     result = cli(standards_app, "reset-analyst", dana.email)
 
+    assert dana.client.get("/standards/").headers["Location"] == "/standards/sign-in"
     assert analysts.WRONG_DETAILS in dana.enter_password().get_data(as_text=True)
     fresh = Analyst(standards_app, dana.email, password="a brand new passphrase")
     assert fresh.set_up(SETUP_LINK.search(result.output).group(1)).status_code == 303

@@ -1,12 +1,12 @@
-"""standards: analysts, their sessions, releases, exports; referrals.urgent and closed_on index
+"""standards: analysts, their sessions, releases, exports; referrals.urgent and two indexes
 
 Revision ID: 0003_standards
 Revises: 0002_api_tokens
 Create Date: 2026-11-25
 
-Hand-written to match app.models.standards and the two Referral changes: the provider's
-triage flag (`urgent`, reported with the acknowledgement) and an index on `closed_on` for
-the closures and open-caseload queries of each released period.
+Hand-written to match app.models.standards and the Referral changes: the provider's triage
+flag (`urgent`, reported with the acknowledgement) and two covering indexes, so the counts
+behind each released period are index-only scans (docs/benchmarks.md).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -73,12 +73,24 @@ def upgrade() -> None:
 
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.add_column(sa.Column('urgent', sa.Boolean(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_referrals_closed_on'), ['closed_on'], unique=False)
+    # After the new column exists: the first index covers it.
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_referrals_standards_received',
+            ['received_on', 'service', 'status', 'acknowledged_on', 'first_contact_on', 'urgent'],
+            unique=False,
+        )
+        batch_op.create_index(
+            'ix_referrals_standards_closed', ['closed_on', 'received_on', 'closure_reason'],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table('referrals', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_referrals_closed_on'))
+        batch_op.drop_index('ix_referrals_standards_closed')
+        batch_op.drop_index('ix_referrals_standards_received')
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.drop_column('urgent')
 
     with op.batch_alter_table('exports', schema=None) as batch_op:
