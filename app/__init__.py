@@ -44,6 +44,7 @@ def create_intake_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from app.api import bp as api_bp
     from app.api.cli import tokens_cli
+    from app.demo_data_cli import demo_data_command
     from app.intake import bp as intake_bp
     from app.intake.cli import recipients_cli
     from app.standards import init_app as init_standards
@@ -57,6 +58,7 @@ def create_intake_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(tokens_cli)
     init_standards(app)  # /standards: DPS analysts' protected tables (own login and sessions)
     app.cli.add_command(standards_cli)
+    app.cli.add_command(demo_data_command)  # `flask demo-data`: synthetic history for demos
     errors.init_app(app)
     return app
 

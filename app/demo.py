@@ -17,7 +17,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from app import create_intake_app, demo_console
+from app import create_intake_app, demo_console, demo_data_fill
 from app.intake import recipients
 from app.privacy_logging import QuietRequestHandler
 from crypto.keyfile import protect
@@ -62,6 +62,9 @@ def main() -> None:
     token = demo_console.intake_token(intake, DEMO_PROVIDER)
     console = demo_console.create_console(f"{intake_url}/api/v1", token)
     demo_console.prepare_console(console, instance, DEMO_PASSPHRASE)
+    # A fresh instance gets years of synthetic referrals, so the dashboard has figures at once.
+    if added := demo_data_fill.fill_fresh_instance(intake, console, instance, DEMO_PASSPHRASE):
+        print(added)
 
     server = make_server(
         HOST, INTAKE_PORT, intake, threaded=True, request_handler=QuietRequestHandler

@@ -85,5 +85,16 @@ def route_for(service: str) -> Route | None:
     return Route(recipient_id=route.recipient_id, key=PublicKey.from_bytes(newest.public_key))
 
 
+def newest_key(recipient_id: str) -> PublicKey | None:
+    """The newest key of a given recipient (messages follow the referral's own provider)."""
+    key = db.session.scalars(
+        select(RecipientKey)
+        .where(RecipientKey.recipient_id == recipient_id)
+        .order_by(RecipientKey.generation.desc())
+        .limit(1)
+    ).first()
+    return PublicKey.from_bytes(key.public_key) if key else None
+
+
 def open_services() -> set[str]:
     return {service for service in SERVICES if route_for(service) is not None}

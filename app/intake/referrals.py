@@ -109,8 +109,9 @@ def messages(referral: Referral, referrer_key: PrivateKey) -> list[ShownMessage]
 
 def send_message(referral: Referral, body: str) -> None:
     """Seal the referrer's message to the provider, and a copy to the referrer's own key."""
-    route = recipients.route_for(referral.service)
-    if route is None or referral.status in ("closed", "withdrawn"):
+    # The provider the referral went to, even if the service has been routed elsewhere since.
+    provider_key = recipients.newest_key(referral.recipient_id)
+    if provider_key is None or referral.status in ("closed", "withdrawn"):
         raise NoRecipient(referral.service)
     message_id = random_id()
     position = db.session.scalar(
@@ -125,7 +126,7 @@ def send_message(referral: Referral, body: str) -> None:
             referral_id=referral.id,
             position=position + 1,
             author="referrer",
-            sealed_for_provider=seal_record("message", message_id, {"body": body}, route.key),
+            sealed_for_provider=seal_record("message", message_id, {"body": body}, provider_key),
             sealed_for_referrer=seal_record("message", message_id, {"body": body}, referrer_key),
         )
     )

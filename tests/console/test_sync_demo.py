@@ -21,6 +21,8 @@ def test_the_demo_gives_the_console_the_key_intake_seals_to_with_a_working_recov
     console_app: Flask, tmp_path: Path
 ) -> None:
     public = demo.demo_provider_key(tmp_path)
+    with console_app.app_context():
+        console_db.drop_all()  # the demo builds its database with the real migrations
 
     demo_console.prepare_console(console_app, tmp_path, demo.DEMO_PASSPHRASE)
     demo_console.prepare_console(console_app, tmp_path, demo.DEMO_PASSPHRASE)  # a second run

@@ -43,3 +43,23 @@ def test_the_check_page_sends_people_back_to_a_required_question_they_skipped(re
     referrer.answer("service", {"service": "idva"})
     response = referrer.client.get("/referral/check")
     assert response.headers["Location"] == "/referral/contact"
+
+
+def test_a_message_goes_to_the_provider_that_has_the_referral_even_after_rerouting(
+    app, referrer, provider_key
+):
+    from app.intake import recipients
+    from app.models.intake import Message
+    from crypto.keys import PrivateKey
+
+    phrase = referrer.refer()
+    other = PrivateKey.generate()
+    with app.app_context():
+        recipients.register("Another service", other.public_key)
+        recipients.assign("isva", "Another service")
+    referrer.sign_in(phrase)
+    assert referrer.send_message("Still there?").status_code == 303
+    with app.app_context():
+        message = intake_db.session.scalars(intake_db.select(Message)).one()
+        opened = open_record("message", message.id, message.sealed_for_provider, provider_key)
+    assert opened["body"] == "Still there?"
