@@ -27,6 +27,13 @@ HOST = "127.0.0.1"
 INTAKE_PORT = int(os.environ.get("INTAKE_PORT", "5000"))
 CONSOLE_PORT = int(os.environ.get("CONSOLE_PORT", "5001"))
 DEMO_PROVIDER = "Demo advisor service"
+DEMO_FUNDED_CAPACITY = {
+    "2022-23": 160,
+    "2023-24": 170,
+    "2024-25": 190,
+    "2025-26": 210,
+    "2026-27": 220,
+}
 DEMO_PASSPHRASE = "demo passphrase - development only"  # noqa: S105 - demo key, loopback only
 
 
@@ -54,7 +61,8 @@ def prepare_intake(app: Flask, public_key: PublicKey) -> None:
 
 
 def main() -> None:
-    intake = create_intake_app()
+    # Funded capacity per financial year, so the demand tables show the commissioning question.
+    intake = create_intake_app({"FUNDED_CAPACITY": DEMO_FUNDED_CAPACITY})
     instance = Path(intake.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     prepare_intake(intake, demo_provider_key(instance))
