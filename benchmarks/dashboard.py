@@ -47,7 +47,8 @@ from tests.standards.conftest import ready_analyst, sign_in_as
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/safe_referral_bench"
 FIRST_DAY = date(2021, 4, 1)
 
-# One INSERT ... SELECT: each referral's dates follow from a few random draws.
+# One INSERT ... SELECT: each referral's dates follow from a few random draws. md5() and
+# random() here only make synthetic benchmark ids inside PostgreSQL; nothing secret.
 GENERATE = """
 INSERT INTO referrals (id, service, recipient_id, status, received_on, delivered_on,
                        acknowledged_on, first_contact_on, contact_made_on, closed_on,
