@@ -1,6 +1,6 @@
 # Safe Referral. The two commands a person needs:
 #   make run    start the service locally (SQLite, demo keys, intake + console)
-#   make test   run the whole test suite (ruff + pytest, browser tests included)
+#   make test   run the whole test suite (ruff + mypy + pytest, browser tests included)
 # Both bootstrap everything first (.venv, node_modules, assets, Chromium for
 # tests); steps already done are skipped via stamps in .stamps/.
 
@@ -27,7 +27,7 @@ bootstrap:
 
 # Generated files only; keeps .venv, node_modules and instance/ (demo data).
 clean:
-	rm -rf .stamps app/static/dist app/static/govuk .pytest_cache .ruff_cache
+	rm -rf .stamps app/static/dist app/static/govuk .pytest_cache .ruff_cache .mypy_cache
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o \
 	  -type d -name __pycache__ -exec rm -rf {} +
 

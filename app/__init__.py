@@ -1,8 +1,10 @@
-"""Safe Referral: one package, two deployments.
+"""Safe Referral: one package, two deployments (DESIGN section 1).
 
-`create_intake_app` is the police-side deployment (the anonymous intake; later the standards
-surface and the delivery API). The provider console is a second app from this package with
-its own database (DESIGN section 1).
+`create_intake_app` is the police side: the anonymous intake, the delivery API and the
+standards surface, on one database. `create_console_app` is the provider side: the provider
+console on its own host and database. Each factory loads only its own surfaces; both share
+the domain (questionnaire, workflow, return contract, accounts, disclosure) and the web
+plumbing in `app/web/`.
 """
 
 from __future__ import annotations
@@ -14,82 +16,54 @@ from typing import Any
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import errors, security
 from app.config import console_config, intake_config, refuse_unsafe_production
 from app.extensions import console_db, csrf, intake_db, limiter, login_manager, migrate
-from app.models.console import ConsoleSession
-from app.models.intake import DraftSession
-from app.privacy_logging import configure_logging
-from app.split_session import SplitSessionInterface
+from app.web import errors, expensive, fair_use, headers
+from app.web.privacy_logging import configure_logging
+from app.web.split_session import SplitSessionInterface
 
 ROOT = Path(__file__).resolve().parent.parent
 mimetypes.add_type("text/javascript", ".mjs")  # some systems lack it; modules need a JS type
 
 
 def create_intake_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = _new_app("intake")
-    app.config.update(intake_config())
-    app.config.update(overrides or {})
-    refuse_unsafe_production(app.config)
+    """The police side: intake, delivery API and standards, with the intake database."""
+    from app import api, intake, standards
+    from app.models.intake import DraftSession
 
+    app = _new_app("intake", intake_config(), overrides)
     intake_db.init_app(app)
-    migrate.init_app(
-        app, intake_db, directory=str(ROOT / "migrations" / "intake"), render_as_batch=True
-    )
-    csrf.init_app(app)
-    limiter.init_app(app)
-    security.init_app(app)
+    migrate.init_app(app, intake_db, directory=str(ROOT / "migrations" / "intake"),
+                     render_as_batch=True)
+    _init_web(app)
     app.session_interface = SplitSessionInterface(intake_db, DraftSession)
 
-    from app.api import bp as api_bp
-    from app.api.cli import tokens_cli
-    from app.demo_data_cli import demo_data_command
-    from app.intake import bp as intake_bp
-    from app.intake.cli import recipients_cli
-    from app.standards import init_app as init_standards
-    from app.standards.cli import standards_cli
-
-    app.register_blueprint(intake_bp)
-    app.register_blueprint(api_bp)
-    # The delivery API authenticates with bearer tokens, never cookies, so CSRF cannot apply.
-    csrf.exempt(api_bp)
-    app.cli.add_command(recipients_cli)
-    app.cli.add_command(tokens_cli)
-    init_standards(app)  # /standards: DPS analysts' protected tables (own login and sessions)
-    app.cli.add_command(standards_cli)
-    app.cli.add_command(demo_data_command)  # `flask demo-data`: synthetic history for demos
-    errors.init_app(app)
+    intake.init_app(app)  # /: anonymous referral and return with a phrase
+    api.init_app(app)  # /api/v1: what the provider console pulls and pushes
+    standards.init_app(app)  # /standards: DPS analysts' protected tables
     return app
 
 
 def create_console_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """The provider console: its own database, on the provider's own host."""
-    app = _new_app("console")
-    app.config.update(console_config())
-    app.config.update(overrides or {})
-    refuse_unsafe_production(app.config)
+    """The provider side: the provider console, with its own database on its own host."""
+    from app import console
+    from app.models.console import ConsoleSession
 
+    app = _new_app("console", console_config(), overrides)
     console_db.init_app(app)
-    migrate.init_app(
-        app, console_db, directory=str(ROOT / "migrations" / "console"), render_as_batch=True
-    )
-    csrf.init_app(app)
-    limiter.init_app(app)
-    security.init_app(app)
+    migrate.init_app(app, console_db, directory=str(ROOT / "migrations" / "console"),
+                     render_as_batch=True)
+    _init_web(app)
     login_manager.init_app(app)
     app.session_interface = SplitSessionInterface(console_db, ConsoleSession)
 
-    from app.console import bp as console_bp
-    from app.console.cli import console_cli
-
-    app.register_blueprint(console_bp)
-    app.cli.add_command(console_cli)
-    errors.init_app(app)
+    console.init_app(app)
     return app
 
 
-def _new_app(surface: str) -> Flask:
+def _new_app(surface: str, config: dict[str, Any], overrides: dict[str, Any] | None) -> Flask:
     configure_logging()
     app = Flask(
         __name__,
@@ -98,6 +72,14 @@ def _new_app(surface: str) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config["SURFACE"] = surface
+    app.config.update(config)
+    app.config.update(overrides or {})
+    refuse_unsafe_production(app.config)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Who the client is, and whether it came over HTTPS, as the trusted proxies say;
+        # a client's own X-Forwarded-For entries beyond them are ignored (G10).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(ROOT / "templates")),
@@ -113,3 +95,13 @@ def _new_app(surface: str) -> Flask:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
     return app
+
+
+def _init_web(app: Flask) -> None:
+    """CSRF on every form, limits, security headers and plain-words error pages."""
+    csrf.init_app(app)
+    fair_use.register_strategy()  # before the limiter reads RATELIMIT_STRATEGY
+    limiter.init_app(app)
+    expensive.init_app(app)
+    headers.init_app(app)
+    errors.init_app(app)

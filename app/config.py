@@ -12,13 +12,65 @@ from typing import Any
 
 from crypto.keyfile import Argon2Params
 
-DEV_SECRET = "development-only-secret-never-use-in-production"  # noqa: S105 - refused in production
+# Refused in production (refuse_unsafe_production), so never a real secret.
+DEV_SECRET = "development-only-secret-never-use-in-production"  # noqa: S105  # nosec B105
 DEV_PEPPER = b"development-only-pepper-0000"
+# Keys the console's audit chain (G8); it lives in configuration, never in the database.
+DEV_AUDIT_CHAIN_KEY = b"development-only-audit-chain-key-never-in-production"
+DEV_INTAKE_BASE_URL = "http://127.0.0.1:5000"
+DEV_CONSOLE_BASE_URL = "http://127.0.0.1:5001"
 INSTANCE = Path(os.environ.get("SAFE_REFERRAL_INSTANCE", Path.cwd() / "instance"))
 
 
 class ConfigurationError(RuntimeError):
     """The service was asked to start in production with an unsafe configuration."""
+
+
+def _base_url(name: str, env: str, development: str) -> str:
+    """A configured base URL; the development default only outside production."""
+    return os.environ.get(name, "" if env == "production" else development)
+
+
+def parse_pins(text: str) -> dict[str, str]:
+    """Provider name -> signing key fingerprint, from "Name=FINGERPRINT;Name 2=..." or lines.
+
+    Entries are separated by ';' or new lines; blank lines and lines starting with '#' are
+    skipped. The fingerprint's shape is checked when a key set is verified against it.
+    """
+    pins: dict[str, str] = {}
+    for entry in text.replace("\n", ";").split(";"):
+        entry = entry.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        name, sep, fingerprint = entry.rpartition("=")
+        if not sep or not name.strip() or not fingerprint.strip():
+            raise ConfigurationError(
+                "PINNED_PROVIDER_KEYS entries are 'Provider name=SIGNING KEY FINGERPRINT'"
+            )
+        pins[name.strip()] = fingerprint.strip()
+    return pins
+
+
+def _pinned_provider_keys() -> dict[str, str]:
+    """The pins from PINNED_PROVIDER_KEYS, or from the file PINNED_PROVIDER_KEYS_FILE names.
+
+    Deployment configuration only, never the database: an insider who can write intake's
+    database must not be able to choose which key referrals are sealed to (G2).
+    """
+    path = os.environ.get("PINNED_PROVIDER_KEYS_FILE", "")
+    text = Path(path).read_text(encoding="utf-8") if path else ""
+    return parse_pins(os.environ.get("PINNED_PROVIDER_KEYS", "") + "\n" + text)
+
+
+def _trusted_proxies(env: str) -> int | None:
+    """How many proxies in front of the app may say who the client is (ProxyFix).
+
+    None in production when unset, which refuses to start: guessing wrong either lets any
+    client choose its own address or puts everyone in one bucket (G10)."""
+    value = os.environ.get("TRUSTED_PROXIES")
+    if value is None:
+        return None if env == "production" else 0
+    return int(value)
 
 
 def intake_config() -> dict[str, Any]:
@@ -27,6 +79,8 @@ def intake_config() -> dict[str, Any]:
     return {
         "ENV_NAME": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
+        "TRUSTED_PROXIES": _trusted_proxies(env),
+        "RATELIMIT_STRATEGY": "aligned-fixed-window",
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE / 'intake.sqlite'}"
         ),
@@ -38,9 +92,34 @@ def intake_config() -> dict[str, Any]:
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
         "NEUTRAL_EXIT_URL": os.environ.get("NEUTRAL_EXIT_URL", "https://www.bbc.co.uk/weather"),
         "PROVIDER_NAME": os.environ.get("PROVIDER_NAME", "the independent advisor service"),
+        # Provider name -> its signing key's fingerprint, checked out of band (G2). A provider
+        # without a pin gets no referrals: intake seals only to key sets that verify.
+        "PINNED_PROVIDER_KEYS": _pinned_provider_keys(),
+        # Absolute links (analysts' setup links) start here, never at the request's Host.
+        "INTAKE_BASE_URL": _base_url("INTAKE_BASE_URL", env, DEV_INTAKE_BASE_URL),
         "MAX_CONTENT_LENGTH": 64 * 1024,
         # RFC 9106 second recommended option; tests may pass cheaper settings explicitly.
         "PHRASE_ARGON2": Argon2Params(time_cost=3, memory_kib=65536, parallelism=4),
+        # G10: at most this many ~64 MiB derivations at once per worker (docs/benchmarks.md).
+        "ARGON2_CONCURRENCY": int(os.environ.get("ARGON2_CONCURRENCY", "2")),
+        # The cost a client pays for a phrase lookup or a submit (app/web/proof_of_work.py).
+        "PROOF_OF_WORK_BITS": int(os.environ.get("PROOF_OF_WORK_BITS", "16")),
+        "PROOF_OF_WORK_WAIT_SECONDS": int(os.environ.get("PROOF_OF_WORK_WAIT_SECONDS", "15")),
+        # Per session (colleagues behind one address each have their own), per address
+        # bucket (a loose outer bound) and for everyone (a global budget): app/intake/views.py.
+        "LIMIT_FORM_PAGES": os.environ.get(
+            "LIMIT_FORM_PAGES", "120 per hour per session;3000 per hour per address"
+        ),
+        "LIMIT_SUBMIT": os.environ.get(
+            "LIMIT_SUBMIT",
+            "5 per hour per session;100 per hour per address;500 per hour for everyone",
+        ),
+        "LIMIT_PHRASE_LOOKUP": os.environ.get(
+            "LIMIT_PHRASE_LOOKUP", "10 per hour per session;600 per hour per address"
+        ),
+        "LIMIT_MESSAGES": os.environ.get(
+            "LIMIT_MESSAGES", "30 per hour per session;600 per hour per address"
+        ),
     }
 
 
@@ -50,6 +129,8 @@ def console_config() -> dict[str, Any]:
     return {
         "ENV_NAME": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
+        "TRUSTED_PROXIES": _trusted_proxies(env),
+        "RATELIMIT_STRATEGY": "aligned-fixed-window",
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "CONSOLE_DATABASE_URL", f"sqlite:///{INSTANCE / 'console.sqlite'}"
         ),
@@ -66,11 +147,20 @@ def console_config() -> dict[str, Any]:
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
         "DUTY_INBOX": os.environ.get("DUTY_INBOX", ""),
         "ALERT_SENDER": os.environ.get("ALERT_SENDER", "safe-referral@localhost"),
-        "LOGIN_ATTEMPTS_BEFORE_LOCKOUT": 5,
-        "LOCKOUT_MINUTES": 15,
+        # Absolute links (setup links, invitations) start here, never at the request's Host.
+        "CONSOLE_BASE_URL": _base_url("CONSOLE_BASE_URL", env, DEV_CONSOLE_BASE_URL),
         "ADVISOR_ARGON2": Argon2Params(time_cost=3, memory_kib=65536, parallelism=4),
         "PROVIDER_NAME": os.environ.get("PROVIDER_NAME", "the independent advisor service"),
         "RETENTION_DAYS_AFTER_CLOSE": int(os.environ.get("RETENTION_DAYS_AFTER_CLOSE", "2190")),
+        # A withdrawal keeps the case at least this long (WITHDRAWN_RETENTION_DAYS when set,
+        # else the closed-case period), counted from the day the console learns of it:
+        # intake's date is not trusted to shorten it (G9).
+        **(
+            {"WITHDRAWN_RETENTION_DAYS": int(os.environ["WITHDRAWN_RETENTION_DAYS"])}
+            if os.environ.get("WITHDRAWN_RETENTION_DAYS")
+            else {}
+        ),
+        "AUDIT_CHAIN_KEY": os.environ.get("AUDIT_CHAIN_KEY", "").encode() or DEV_AUDIT_CHAIN_KEY,
         # The statistical return's disclosure rules; intake checks it against its own (G6).
         "DISCLOSURE_THRESHOLD": int(os.environ.get("DISCLOSURE_THRESHOLD", "10")),
         "DISCLOSURE_ROUNDING_BASE": int(os.environ.get("DISCLOSURE_ROUNDING_BASE", "5")),
@@ -88,10 +178,25 @@ def refuse_unsafe_production(config: dict[str, Any]) -> None:
     pepper = config.get("REFERENCE_PEPPER")
     if pepper is not None and (pepper == DEV_PEPPER or len(pepper) < 16):
         problems.append("REFERENCE_PEPPER must be set to at least 16 random characters")
+    chain_key = config.get("AUDIT_CHAIN_KEY")
+    if chain_key is not None and (
+        chain_key == DEV_AUDIT_CHAIN_KEY
+        or len(chain_key) < 32
+        or chain_key == str(config["SECRET_KEY"]).encode()
+    ):
+        problems.append("AUDIT_CHAIN_KEY must be set to at least 32 random characters, "
+                        "not the SECRET_KEY")
+    if "PINNED_PROVIDER_KEYS" in config and not config["PINNED_PROVIDER_KEYS"]:
+        problems.append("PINNED_PROVIDER_KEYS must pin each provider's signing key fingerprint")
     if "INTAKE_API_URL" in config and not config.get("INTAKE_API_TOKEN"):
         problems.append("INTAKE_API_TOKEN must be set so the console can sync")
     if str(config.get("INTAKE_API_URL", "https://")).startswith("http://"):
         problems.append("INTAKE_API_URL must use https")
+    for base in ("INTAKE_BASE_URL", "CONSOLE_BASE_URL"):
+        if base in config and not str(config[base]).startswith(("https://", "http://")):
+            problems.append(f"{base} must be set to the service's address, like https://...")
+    if config.get("TRUSTED_PROXIES") is None:
+        problems.append("TRUSTED_PROXIES must be set to the number of proxies in front (0 if none)")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")
     if config["RATELIMIT_STORAGE_URI"].startswith("memory"):

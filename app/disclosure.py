@@ -170,7 +170,7 @@ def _round(n: int, base: int) -> int:
     return (2 * n + base) // (2 * base) * base  # half up, in integers
 
 
-def _released_box(value: int, rules: DisclosureRules) -> Bound:
+def _released_box(value: int, rules: DisclosureRules) -> tuple[int, int]:
     # The true counts that round to `value` and could have been released (>= threshold).
     b = rules.rounding_base
     return max(value - b // 2, rules.threshold), value + (b - 1) // 2
@@ -359,7 +359,7 @@ def _max_flow(residual: dict[Node, dict[Node, int]]) -> int:
     flow = 0
     while True:  # Edmonds-Karp: the graphs here have a few dozen arcs
         parent: dict[Node, Node | None] = {_SUPPLY: None}
-        queue = deque([_SUPPLY])
+        queue: deque[Node] = deque([_SUPPLY])
         while queue and _DEMAND not in parent:
             u = queue.popleft()
             for v, capacity in residual[u].items():
@@ -368,10 +368,11 @@ def _max_flow(residual: dict[Node, dict[Node, int]]) -> int:
                     queue.append(v)
         if _DEMAND not in parent:
             return flow
-        path, v = [], _DEMAND
-        while (u := parent[v]) is not None:
-            path.append((u, v))
-            v = u
+        path: list[tuple[Node, Node]] = []
+        v = _DEMAND
+        while (previous := parent[v]) is not None:
+            path.append((previous, v))
+            v = previous
         push = min(residual[u][v] for u, v in path)
         for u, v in path:
             residual[u][v] -= push
@@ -464,7 +465,7 @@ def protect_year(
         options = [
             _complete(year_counts, option, rules)
             for option in (_suppress_smallest(year_counts, table), replace(table, total=None))
-            if option != table
+            if option is not None and option != table
         ]
         if not options:
             raise RuntimeError("a fully suppressed year still gives its quarters away")

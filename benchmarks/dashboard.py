@@ -38,8 +38,8 @@ from app.disclosure import DisclosureRules, Period, period_for, protect_one_way
 from app.extensions import intake_db as db
 from app.models.intake import Recipient
 from app.models.standards import Release
+from app.return_contract import PROVIDER_TABLES, SAME_POPULATION
 from app.standards import releases as releasing
-from app.standards.catalogue import PROVIDER_TABLES, SAME_POPULATION
 from app.standards.provider_returns import accept_provider_return
 from crypto.keyfile import TEST_PARAMS
 from tests.standards.conftest import ready_analyst, sign_in_as

@@ -24,9 +24,9 @@ from sqlalchemy import insert, inspect
 
 from app import create_console_app
 from app.extensions import console_db
-from app.intake import journey
 from app.models.base import random_id
 from app.models.console import Advisor, Case, KeyGrant, RecipientKeyRecord
+from app.questionnaire import journey
 from crypto.custody import (
     grant_recipient_key,
     new_advisor_key,

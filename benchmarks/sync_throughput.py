@@ -16,6 +16,7 @@ Run: .venv/bin/python -m benchmarks.sync_throughput [--count N] [--page-size N]
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 from collections import defaultdict
@@ -25,16 +26,18 @@ from sqlalchemy import insert, select
 
 from app import create_console_app, create_intake_app
 from app.api import tokens
-from app.console import sync_push
+from app.console import key_watch, sync_push
 from app.console.intake_client import Answer, IntakeClient
-from app.console.sync import run_sync
+from app.console.sync import SyncSummary, run_sync
 from app.extensions import console_db, intake_db
 from app.models.base import random_id
-from app.models.console import Case
+from app.models.console import Case, KeySetRecord, RecipientKeyRecord, SigningKeyRecord
 from app.models.intake import Recipient, RecipientKey, Referral, ServiceRoute
 from benchmarks.submit_cost import TYPICAL
 from crypto.envelope import open_record, seal_record
+from crypto.key_set import sign_key_set, verify_key_set
 from crypto.keys import PrivateKey
+from crypto.signing import SigningKey
 from tests.two_apps import serving
 
 
@@ -51,15 +54,17 @@ class Timed(IntakeClient):
 
 
 SPENT: dict[str, float] = defaultdict(float)
+SIGNER = SigningKey.generate()
 CALLS: dict[str, int] = defaultdict(int)
 
 
-def fill_intake(url: str, key: PrivateKey, count: int) -> tuple[object, str]:
+def fill_intake(url: str, key: PrivateKey, count: int, key_set: bytes) -> tuple[object, str]:
     app = create_intake_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    app.config["PINNED_PROVIDER_KEYS"] = {"Benchmark provider": SIGNER.verify_key.fingerprint}
     with app.app_context():
         intake_db.drop_all()
         intake_db.create_all()
-        owner = Recipient(name="Benchmark provider")
+        owner = Recipient(name="Benchmark provider", key_set=key_set)
         intake_db.session.add(owner)
         intake_db.session.flush()
         public = key.public_key
@@ -99,12 +104,25 @@ def main() -> None:
     console_url = args.console_database_url or f"sqlite:///{folder}/console.sqlite"
 
     key = PrivateKey.generate()
+    blob = sign_key_set(SIGNER, provider="Benchmark provider", sequence=1, issued=date.today(),
+                        public_keys=[key.public_key])
     print(f"sealing {args.count} referrals into intake ({intake_url.split(':')[0]})...")
-    intake, token = fill_intake(intake_url, key, args.count)
+    intake, token = fill_intake(intake_url, key, args.count, blob)
     console = create_console_app({"SQLALCHEMY_DATABASE_URI": console_url})
     with console.app_context():
         console_db.drop_all()
         console_db.create_all()
+        # The console's own keys (app/console/provider_keys.py): what each sync compares.
+        console_db.session.add(RecipientKeyRecord(
+            key_id=key.key_id, generation=1, public_key=key.public_key.to_bytes(),
+            recovery_blob=b"-"))
+        console_db.session.add(SigningKeyRecord(
+            key_id=SIGNER.verify_key.key_id, verify_key=SIGNER.verify_key.to_bytes(),
+            recovery_blob=b"-"))
+        digest = verify_key_set(blob, SIGNER.verify_key.fingerprint).digest
+        console_db.session.add(KeySetRecord(sequence=1, blob=blob, digest=digest,
+                                            issued_on=date.today(), delivered_on=date.today()))
+        console_db.session.commit()
 
     with serving(intake) as base, console.app_context():  # type: ignore[arg-type]
         client = Timed(f"{base}/api/v1", token)
@@ -114,6 +132,13 @@ def main() -> None:
         summary = run_sync(client, page_size=args.page_size)
         synced = time.perf_counter() - start
         assert summary.new_cases == args.count and not summary.errors, summary.describe()
+        # The key set check each sync starts with (GET /key-set, verify, compare), alone.
+        checks = []
+        for _ in range(20):
+            start = time.perf_counter()
+            key_watch.check_key_set(client, SyncSummary())
+            checks.append(time.perf_counter() - start)
+        check = statistics.median(checks)
 
         start = time.perf_counter()
         keys = {key.key_id: key}
@@ -142,6 +167,8 @@ def main() -> None:
     print(f"store  {store:7.2f} s  (inserts, commits, outbox bookkeeping, audit)")
     print(f"ack    {ack:7.2f} s  ({CALLS['POST']} POST requests)")
     print(f"open   {opening:7.2f} s  (open_record of every case)")
+    print(f"keys   {check * 1000:7.2f} ms per sync (GET /key-set, verify, compare), "
+          "plus one key id check per referral, inside store")
     print(f"sync   {synced:7.2f} s  = {args.count / synced:,.0f} referrals/s")
     print(f"total  {total:7.2f} s  = {args.count / total:,.0f} referrals/s end to end "
           f"(target >= 1,000/s)")

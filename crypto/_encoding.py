@@ -7,12 +7,19 @@ import struct
 from crypto.errors import DecryptionError
 
 _U32 = struct.Struct(">I")
+_U64 = struct.Struct(">Q")
 U32_MAX = 0xFFFFFFFF
+U64_MAX = 0xFFFFFFFFFFFFFFFF
 
 
 def u32(value: int) -> bytes:
     """Encode a 4-byte big-endian unsigned integer."""
     return _U32.pack(value)
+
+
+def u64(value: int) -> bytes:
+    """Encode an 8-byte big-endian unsigned integer."""
+    return _U64.pack(value)
 
 
 def lp(data: bytes) -> bytes:

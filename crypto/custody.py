@@ -6,8 +6,12 @@ hash). The provider's recipient private key reaches an advisor only as a *grant*
 key HPKE-sealed to that advisor's public key. A *recovery copy* of the recipient key is wrapped
 under a random 256-bit recovery key that is shown once to a manager to keep offline.
 
-Three small binary formats, each with its own magic and a version byte:
-    "SRA" advisor key (WrappedAdvisorKey.to_bytes), "SRG" grant, "SRR" recovery copy.
+The provider's signing key (crypto.signing) is held the same way, with its own formats so a
+signing-key row can never be opened as a recipient key or the other way round.
+
+Five small binary formats, each with its own magic and a version byte:
+    "SRA" advisor key (WrappedAdvisorKey.to_bytes), "SRG" grant, "SRR" recovery copy,
+    "SSG" signing-key grant, "SSR" signing-key recovery copy.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from crypto.keys import (
     open_sealed,
     seal,
 )
+from crypto.signing import SIGNING_KEY_SIZE, SigningKey
 
 __all__ = [
     "CUSTODY_VERSION",
@@ -43,20 +48,26 @@ __all__ = [
     "WrappedAdvisorKey",
     "derive_advisor_wrapping_key",
     "grant_recipient_key",
+    "grant_signing_key",
     "new_advisor_key",
     "new_recovery_key",
     "open_grant",
+    "open_signing_grant",
+    "open_signing_key_with_recovery",
     "open_with_recovery",
     "parse_recovery_key",
     "rewrap_advisor_key",
     "unwrap_advisor_key",
     "wrap_for_recovery",
+    "wrap_signing_key_for_recovery",
 ]
 
 CUSTODY_VERSION = 1
 ADVISOR_KEY_MAGIC = b"SRA"
 GRANT_MAGIC = b"SRG"
 RECOVERY_MAGIC = b"SRR"
+SIGNING_GRANT_MAGIC = b"SSG"
+SIGNING_RECOVERY_MAGIC = b"SSR"
 MAX_ADVISOR_ID_BYTES = 255
 
 # Prepended to the password before Argon2id. argon2-cffi's PasswordHasher hashes the bare
@@ -66,6 +77,8 @@ PASSWORD_KEK_CONTEXT = b"safe-referral/v1/advisor-key-wrap\x00"
 ADVISOR_KEY_AAD_LABEL = b"safe-referral/advisor-key"
 GRANT_INFO_LABEL = b"safe-referral/advisor-grant"
 RECOVERY_AAD_LABEL = b"safe-referral/recovery"
+SIGNING_GRANT_INFO_LABEL = b"safe-referral/advisor-grant/signing-key"
+SIGNING_RECOVERY_AAD_LABEL = b"safe-referral/recovery/signing-key"
 RECOVERY_KEK_INFO = b"safe-referral/v1/recovery-wrap"
 RECOVERY_CHECK_PREFIX = b"safe-referral/v1/recovery-key-check\x00"
 
@@ -283,13 +296,69 @@ def unwrap_advisor_key(wrapped: WrappedAdvisorKey, password: str, advisor_id: st
     return private_key
 
 
-# --- grants: the recipient key sealed to an advisor ----------------------------------------
+# --- what custody holds: the recipient key and the signing key, kept apart -----------------
 
 
-def _grant_info(recipient_key_id: bytes, advisor_id: bytes) -> bytes:
+@dataclass(frozen=True)
+class _Held:
+    """One kind of provider secret held in custody; its own magics and labels keep kinds apart."""
+
+    grant_magic: bytes
+    grant_label: bytes
+    recovery_magic: bytes
+    recovery_label: bytes
+    size: int
+
+
+_RECIPIENT = _Held(
+    GRANT_MAGIC, GRANT_INFO_LABEL, RECOVERY_MAGIC, RECOVERY_AAD_LABEL, PRIVATE_KEY_SIZE
+)
+_SIGNING = _Held(
+    SIGNING_GRANT_MAGIC,
+    SIGNING_GRANT_INFO_LABEL,
+    SIGNING_RECOVERY_MAGIC,
+    SIGNING_RECOVERY_AAD_LABEL,
+    SIGNING_KEY_SIZE,
+)
+
+
+# --- grants: a provider key sealed to an advisor ------------------------------------------
+
+
+def _grant_info(held: _Held, key_id: bytes, advisor_id: bytes) -> bytes:
     # HPKE already ties the grant to the advisor's key pair through the KEM; the info ties it to
-    # the advisor id and to which recipient key is inside, so rows cannot be swapped.
-    return lp(GRANT_INFO_LABEL) + bytes([CUSTODY_VERSION]) + lp(recipient_key_id) + lp(advisor_id)
+    # the advisor id and to which key is inside, so rows cannot be swapped.
+    return lp(held.grant_label) + bytes([CUSTODY_VERSION]) + lp(key_id) + lp(advisor_id)
+
+
+def _seal_grant(
+    held: _Held, secret: bytes, key_id: bytes, advisor_public: PublicKey, advisor_id: str
+) -> bytes:
+    if not isinstance(advisor_public, PublicKey):
+        raise CryptoError("advisor_public must be a PublicKey")
+    info = _grant_info(held, key_id, _advisor_id_bytes(advisor_id))
+    return held.grant_magic + bytes([CUSTODY_VERSION]) + seal(advisor_public, secret, info)
+
+
+def _open_grant(
+    held: _Held, sealed: bytes, advisor_key: PrivateKey, advisor_id: str, key_id: bytes
+) -> bytes:
+    """The raw secret inside a grant (length checked); any mismatch raises DecryptionError."""
+    if not isinstance(advisor_key, PrivateKey):
+        raise CryptoError("advisor_key must be a PrivateKey")
+    info = _grant_info(held, key_id, _advisor_id_bytes(advisor_id))
+    try:
+        reader = Reader(bytes(sealed))
+        if reader.take(len(held.grant_magic)) != held.grant_magic:
+            raise DecryptionError
+        if reader.u8() != CUSTODY_VERSION:
+            raise DecryptionError
+        raw = open_sealed(advisor_key, reader.rest(), info)
+    except (CryptoError, TypeError):
+        raise DecryptionError from None
+    if len(raw) != held.size:
+        raise DecryptionError
+    return raw
 
 
 def grant_recipient_key(
@@ -298,11 +367,8 @@ def grant_recipient_key(
     """Seal the provider's recipient private key to one advisor: "SRG" || u8(1) || HPKE blob."""
     if not isinstance(recipient_key, PrivateKey):
         raise CryptoError("recipient_key must be a PrivateKey")
-    if not isinstance(advisor_public, PublicKey):
-        raise CryptoError("advisor_public must be a PublicKey")
-    info = _grant_info(recipient_key.public_key.key_id_bytes, _advisor_id_bytes(advisor_id))
-    sealed = seal(advisor_public, recipient_key.to_bytes(), info)
-    return GRANT_MAGIC + bytes([CUSTODY_VERSION]) + sealed
+    key_id = recipient_key.public_key.key_id_bytes
+    return _seal_grant(_RECIPIENT, recipient_key.to_bytes(), key_id, advisor_public, advisor_id)
 
 
 def _check_opened(raw: bytes, recipient_key_id: bytes) -> PrivateKey:
@@ -315,21 +381,44 @@ def _check_opened(raw: bytes, recipient_key_id: bytes) -> PrivateKey:
     return key
 
 
+def _check_opened_signing(raw: bytes, signing_key_id: bytes) -> SigningKey:
+    try:
+        key = SigningKey(raw)
+    except CryptoError:
+        raise DecryptionError from None
+    # As for recipient keys: the caller names the key it expects.
+    if not hmac.compare_digest(key.verify_key.key_id_bytes, signing_key_id):
+        raise DecryptionError
+    return key
+
+
 def open_grant(
     sealed: bytes, advisor_key: PrivateKey, advisor_id: str, recipient_key_id: str
 ) -> PrivateKey:
     """Open a grant with the advisor's own key; any mismatch or tamper raises DecryptionError."""
-    if not isinstance(advisor_key, PrivateKey):
-        raise CryptoError("advisor_key must be a PrivateKey")
     expected = _key_id_bytes(recipient_key_id)
-    info = _grant_info(expected, _advisor_id_bytes(advisor_id))
+    raw = _open_grant(_RECIPIENT, sealed, advisor_key, advisor_id, expected)
     try:
-        reader = Reader(bytes(sealed))
-        if reader.take(len(GRANT_MAGIC)) != GRANT_MAGIC or reader.u8() != CUSTODY_VERSION:
-            raise DecryptionError
-        return _check_opened(open_sealed(advisor_key, reader.rest(), info), expected)
-    except (CryptoError, TypeError):
+        return _check_opened(raw, expected)
+    except CryptoError:
         raise DecryptionError from None
+
+
+def grant_signing_key(signing_key: SigningKey, advisor_public: PublicKey, advisor_id: str) -> bytes:
+    """Seal the provider's signing key to one advisor: "SSG" || u8(1) || HPKE blob."""
+    if not isinstance(signing_key, SigningKey):
+        raise CryptoError("signing_key must be a SigningKey")
+    key_id = signing_key.verify_key.key_id_bytes
+    return _seal_grant(_SIGNING, signing_key.to_bytes(), key_id, advisor_public, advisor_id)
+
+
+def open_signing_grant(
+    sealed: bytes, advisor_key: PrivateKey, advisor_id: str, signing_key_id: str
+) -> SigningKey:
+    """Open a signing-key grant; any mismatch or tamper raises DecryptionError."""
+    expected = _key_id_bytes(signing_key_id)
+    raw = _open_grant(_SIGNING, sealed, advisor_key, advisor_id, expected)
+    return _check_opened_signing(raw, expected)
 
 
 # --- recovery: the recipient key wrapped under an offline recovery key ----------------------
@@ -386,17 +475,40 @@ def _recovery_kek(recovery_key: bytes) -> bytes:
     )
 
 
-def _recovery_aad(recipient_key_id: bytes) -> bytes:
-    return lp(RECOVERY_AAD_LABEL) + bytes([CUSTODY_VERSION]) + lp(recipient_key_id)
+def _recovery_aad(held: _Held, key_id: bytes) -> bytes:
+    return lp(held.recovery_label) + bytes([CUSTODY_VERSION]) + lp(key_id)
+
+
+def _wrap_recovery(held: _Held, secret: bytes, key_id: bytes, recovery_key_text: str) -> bytes:
+    kek = _recovery_kek(parse_recovery_key(recovery_key_text))
+    aad = _recovery_aad(held, key_id)
+    return held.recovery_magic + bytes([CUSTODY_VERSION]) + wrap(secret, kek, aad)
+
+
+def _open_recovery(held: _Held, blob: bytes, recovery_key_text: str, key_id: bytes) -> bytes:
+    # The typo check runs first so a manager is told to re-check the text rather than being
+    # told the (correctly typed) key is wrong.
+    kek = _recovery_kek(parse_recovery_key(recovery_key_text))
+    try:
+        reader = Reader(bytes(blob))
+        if reader.take(len(held.recovery_magic)) != held.recovery_magic:
+            raise DecryptionError
+        if reader.u8() != CUSTODY_VERSION:
+            raise DecryptionError
+        raw = unwrap(reader.rest(), kek, _recovery_aad(held, key_id))
+    except (CryptoError, TypeError):
+        raise DecryptionError from None
+    if len(raw) != held.size:
+        raise DecryptionError
+    return raw
 
 
 def wrap_for_recovery(recipient_key: PrivateKey, recovery_key_text: str) -> bytes:
     """The recovery copy: "SRR" || u8(1) || nonce || AES-256-GCM(recipient private key)."""
     if not isinstance(recipient_key, PrivateKey):
         raise CryptoError("recipient_key must be a PrivateKey")
-    kek = _recovery_kek(parse_recovery_key(recovery_key_text))
-    aad = _recovery_aad(recipient_key.public_key.key_id_bytes)
-    return RECOVERY_MAGIC + bytes([CUSTODY_VERSION]) + wrap(recipient_key.to_bytes(), kek, aad)
+    key_id = recipient_key.public_key.key_id_bytes
+    return _wrap_recovery(_RECIPIENT, recipient_key.to_bytes(), key_id, recovery_key_text)
 
 
 def open_with_recovery(blob: bytes, recovery_key_text: str, recipient_key_id: str) -> PrivateKey:
@@ -405,13 +517,29 @@ def open_with_recovery(blob: bytes, recovery_key_text: str, recipient_key_id: st
     The typo check runs first so a manager is told to re-check the text rather than being told
     the (correctly typed) key is wrong.
     """
-    kek = _recovery_kek(parse_recovery_key(recovery_key_text))
     expected = _key_id_bytes(recipient_key_id)
+    raw = _open_recovery(_RECIPIENT, blob, recovery_key_text, expected)
     try:
-        reader = Reader(bytes(blob))
-        if reader.take(len(RECOVERY_MAGIC)) != RECOVERY_MAGIC or reader.u8() != CUSTODY_VERSION:
-            raise DecryptionError
-        raw = unwrap(reader.rest(), kek, _recovery_aad(expected))
         return _check_opened(raw, expected)
-    except (CryptoError, TypeError):
+    except CryptoError:
         raise DecryptionError from None
+
+
+def wrap_signing_key_for_recovery(signing_key: SigningKey, recovery_key_text: str) -> bytes:
+    """The signing key's recovery copy: "SSR" || u8(1) || nonce || AES-256-GCM(signing key).
+
+    The same offline recovery key can protect both the recipient key and the signing key.
+    """
+    if not isinstance(signing_key, SigningKey):
+        raise CryptoError("signing_key must be a SigningKey")
+    key_id = signing_key.verify_key.key_id_bytes
+    return _wrap_recovery(_SIGNING, signing_key.to_bytes(), key_id, recovery_key_text)
+
+
+def open_signing_key_with_recovery(
+    blob: bytes, recovery_key_text: str, signing_key_id: str
+) -> SigningKey:
+    """Open a signing-key recovery copy; a typo: RecoveryKeyError, else DecryptionError."""
+    expected = _key_id_bytes(signing_key_id)
+    raw = _open_recovery(_SIGNING, blob, recovery_key_text, expected)
+    return _check_opened_signing(raw, expected)

@@ -23,3 +23,14 @@ class PhraseError(CryptoError, ValueError):
 
 class RecoveryKeyError(CryptoError, ValueError):
     """A recovery key was mistyped; the message is safe to show to the manager typing it."""
+
+
+class SignatureError(CryptoError):
+    """A signature did not verify (either half of the hybrid, or a malformed signature)."""
+
+    def __init__(self, message: str = "the signature is not valid") -> None:
+        super().__init__(message)
+
+
+class KeySetError(CryptoError):
+    """A signed recipient key set was refused: malformed, unpinned signer, or bad signature."""

@@ -1,8 +1,9 @@
-"""Reference phrases: 8 words from the BIP-39 English list (88 bits), and what they unlock.
+"""Reference phrases: 8 words from a kinder BIP-39 English list (87 bits), and what they unlock.
 
 One Argon2id run (salt = the instance pepper) turns a phrase into a 32-byte master secret;
-HKDF-SHA256 then derives the lookup id stored at intake and the seed of the referrer's own
-hybrid key pair. Only the word list is borrowed from BIP-39, not its checksum or seed scheme.
+HKDF-SHA256 then derives the lookup id stored at intake, the seed of the referrer's own
+hybrid key pair, and the auth key the referrer shares with the provider (crypto.proofs).
+Only the word list is borrowed from BIP-39, not its checksum or seed scheme.
 """
 
 from __future__ import annotations
@@ -17,18 +18,23 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from mnemonic import Mnemonic
 
+from crypto.envelope import AUTH_KEY_SIZE, ReferrerBinding
 from crypto.errors import CryptoError, PhraseError
 from crypto.keyfile import DEFAULT_PARAMS, Argon2Params, argon2id
 from crypto.keys import PRIVATE_KEY_SIZE, PrivateKey
+from crypto.word_list import KIND_WORDS
 
+# Every BIP-39 word is accepted when typed (phrases made before crypto.word_list still work);
+# new phrases use only KIND_WORDS.
 WORDLIST: tuple[str, ...] = tuple(Mnemonic("english").wordlist)
 _WORDS = frozenset(WORDLIST)
 WORDS_PER_PHRASE = 8
-PHRASE_ENTROPY_BITS = WORDS_PER_PHRASE * math.log2(len(WORDLIST))
+PHRASE_ENTROPY_BITS = WORDS_PER_PHRASE * math.log2(len(KIND_WORDS))
 MIN_PEPPER_SIZE = 16
 MASTER_SIZE = 32
 LOOKUP_ID_INFO = b"safe-referral/v1/lookup-id"
 REFERRER_KEY_INFO = b"safe-referral/v1/referrer-key"
+AUTH_KEY_INFO = b"safe-referral/v1/referrer-auth-key"
 
 # Phones and people separate words in many ways; all of these count as a word break.
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.,;:_/]+")
@@ -43,7 +49,7 @@ _BAD_CHARACTER = (
 
 def new_phrase() -> str:
     """A fresh random phrase: lower-case words separated by single spaces."""
-    return " ".join(secrets.choice(WORDLIST) for _ in range(WORDS_PER_PHRASE))
+    return " ".join(secrets.choice(KIND_WORDS) for _ in range(WORDS_PER_PHRASE))
 
 
 def _shown(word: str) -> str:
@@ -74,10 +80,21 @@ def normalise_phrase(text: str) -> str:
 
 @dataclass(frozen=True)
 class ReferrerSecrets:
-    """What a reference phrase unlocks. The private key is kept out of repr."""
+    """What a reference phrase unlocks. The private key and auth key are kept out of repr.
+
+    `auth_key` authenticates the referrer's messages and actions to the provider and the
+    provider's replies to the referrer (crypto.proofs). Intake must never store it: the phrase
+    holder re-derives it, and the provider learns it from inside the v2 referral envelope.
+    """
 
     lookup_id: str
     private_key: PrivateKey = field(repr=False)
+    auth_key: bytes = field(repr=False)
+
+    @property
+    def binding(self) -> ReferrerBinding:
+        """What a v2 referral envelope carries: `seal_record(..., referrer=secrets.binding)`."""
+        return ReferrerBinding(self.private_key.public_key, self.auth_key)
 
 
 def _hkdf(master: bytes, info: bytes, length: int) -> bytes:
@@ -89,7 +106,7 @@ def derive_referrer_secrets(
     pepper: bytes,
     params: Argon2Params = DEFAULT_PARAMS,
 ) -> ReferrerSecrets:
-    """Deterministically derive the lookup id and referrer key pair from a phrase."""
+    """Deterministically derive the lookup id, referrer key pair and auth key from a phrase."""
     normalised = normalise_phrase(phrase)
     params.validate()
     if not isinstance(pepper, bytes) or len(pepper) < MIN_PEPPER_SIZE:
@@ -98,4 +115,5 @@ def derive_referrer_secrets(
     return ReferrerSecrets(
         lookup_id=_hkdf(master, LOOKUP_ID_INFO, 32).hex(),
         private_key=PrivateKey.from_seed(_hkdf(master, REFERRER_KEY_INFO, PRIVATE_KEY_SIZE)),
+        auth_key=_hkdf(master, AUTH_KEY_INFO, AUTH_KEY_SIZE),
     )

@@ -3,7 +3,7 @@
 #
 #   app/static/dist/application.css          compiled assets/scss/application.scss
 #   app/static/dist/govuk-frontend.min.js    GOV.UK Frontend ES module (+ .map)
-#   app/static/dist/application.mjs          our entry point
+#   app/static/dist/*.mjs                    our entry point and the modules it imports
 #   app/static/govuk/assets/images/...       only images the CSS refers to
 #
 # Fails if the CSS names "GDS Transport" or refers to anything but our own
@@ -31,7 +31,7 @@ mkdir -p "$DIST" "$IMAGES"
   assets/scss/application.scss "$DIST/application.css"
 
 cp "$GOVUK/govuk-frontend.min.js" "$GOVUK/govuk-frontend.min.js.map" "$DIST/"
-cp assets/js/application.mjs "$DIST/"
+cp assets/js/*.mjs "$DIST/"  # our entry point and the modules it imports
 
 CSS="$DIST/application.css"
 

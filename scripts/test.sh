@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: bootstrap (incl. Debian Chromium), ruff, then the whole pytest
-# suite on 2 workers, browser tests included. Extra arguments go to pytest.
+# `make test`: bootstrap (incl. Debian Chromium), ruff, mypy (app/ at the default
+# level, crypto/ strict), then the whole pytest suite on 2 workers, browser tests
+# included. Extra arguments go to pytest.
 # Set TEST_DATABASE_URL to run against PostgreSQL instead of SQLite.
 set -uo pipefail
 
@@ -16,6 +17,10 @@ bash scripts/bootstrap.sh --browser || fail "bootstrap"
 
 echo "test.sh: ruff check ."
 .venv/bin/ruff check . || fail "ruff check"
+
+echo "test.sh: mypy app; mypy --strict crypto"
+.venv/bin/mypy app || fail "mypy app"
+.venv/bin/mypy --strict crypto || fail "mypy --strict crypto"
 
 echo "test.sh: pytest -q -n 2 [db=$db]"
 log="$(mktemp)"
@@ -33,7 +38,7 @@ if (( rc == 5 )); then
 elif (( rc != 0 )); then
   echo "test.sh: pytest exited $rc" >&2
 fi
-echo "test.sh: ruff ok; pytest exit $rc [db=$db] ($((SECONDS - start))s)"
+echo "test.sh: ruff ok; mypy ok; pytest exit $rc [db=$db] ($((SECONDS - start))s)"
 failed=$((failed + errors))
 (( rc != 0 && failed == 0 )) && failed=1  # no tests, usage or internal error
 echo "summary: $passed passed, $failed failed, $skipped skipped"

@@ -19,6 +19,7 @@ from app.extensions import intake_db
 from app.intake import recipients
 from crypto.keyfile import TEST_PARAMS
 from crypto.keys import PrivateKey
+from tests.provider_signing import register_signed
 from tests.referrer import Referrer
 
 POSTGRES = os.environ.get("TEST_DATABASE_URL")
@@ -69,6 +70,9 @@ def intake_settings(database_url: str) -> dict[str, object]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PHRASE_ARGON2": TEST_PARAMS,
         "RATELIMIT_ENABLED": False,
+        # The proof of work is paid by waiting, and tests wait no time (tests/intake/
+        # test_fair_front_door.py turns the wait on and pays it both ways).
+        "PROOF_OF_WORK_WAIT_SECONDS": 0,
     }
 
 
@@ -90,7 +94,7 @@ def provider_key(app: Flask) -> PrivateKey:
     """A provider whose public key is registered at intake for every service."""
     key = PrivateKey.generate()
     with app.app_context():
-        recipients.register("Test advisor service", key.public_key)
+        register_signed("Test advisor service", key.public_key)
         for service in ("idva", "isva", "not_sure"):
             recipients.assign(service, "Test advisor service")
     return key

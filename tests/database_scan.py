@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app.privacy_logging import LOG_FORMAT
+from app.web.privacy_logging import LOG_FORMAT
 
 Marker = str | bytes
 

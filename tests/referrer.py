@@ -9,11 +9,13 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CHALLENGE = re.compile(r'name="proof_challenge" value="([^"]+)"')
 
-# A complete set of answers, one entry per question page, in journey order.
+# A complete set of answers, one entry per question page: the required pages in journey order,
+# then the optional pages offered from check-your-answers, in the order they are walked.
 FULL_ANSWERS: dict[str, dict[str, object]] = {
-    "service": {"service": "isva"},
-    "contact": {"contact_method": "details"},
+    "service": {"service": "isva", "urgency": ["urgent", "safety"]},
+    "contact": {"name": "Sam", "contact_method": "details"},
     "contact-details": {
         "phone": "07700 900982",
         "email": "safe@example.org",
@@ -23,14 +25,19 @@ FULL_ANSWERS: dict[str, dict[str, object]] = {
         "safe_to_text": "no",
         "someone_else_answers": "Say wrong number",
     },
-    "name": {"name": "Sam"},
+    "confidentiality": {"consent": "y"},
     "role": {"role_group": "staff"},
     "connection": {"police_connected": "yes"},
     "what-happened": {"account": "It started last year.", "recent": "recent", "reported": "no"},
-    "urgency": {"urgency": ["urgent", "safety"]},
     "access-needs": {"access_needs": "Large print"},
-    "confidentiality": {"consent": "y"},
     "equality": {"age_group": "35-44", "sex": "female", "ethnicity": "white_irish"},
+}
+
+# The fewest answers that make a referral: the required pages only, with no contact details.
+MINIMAL_ANSWERS: dict[str, dict[str, object]] = {
+    "service": {"service": "idva"},
+    "contact": {"name": "Alex", "contact_method": "phrase_only"},
+    "confidentiality": {"consent": "y"},
 }
 
 
@@ -44,8 +51,19 @@ class Referrer:
         assert match, f"no CSRF token on {url} ({page.status_code})"
         return match.group(1)
 
+    def hidden(self, url: str) -> dict[str, str]:
+        """The form's hidden fields: its CSRF token and, where asked, its proof-of-work
+        challenge (tests wait 0 seconds, so a challenge needs no proof)."""
+        page = self.client.get(url).get_data(as_text=True)
+        match = CSRF.search(page)
+        assert match, f"no CSRF token on {url}"
+        fields = {"csrf_token": match.group(1)}
+        if challenge := CHALLENGE.search(page):
+            fields["proof_challenge"] = challenge.group(1)
+        return fields
+
     def post(self, url: str, data: Mapping[str, object]) -> TestResponse:
-        return self.client.post(url, data={**data, "csrf_token": self.token(url)})
+        return self.client.post(url, data={**data, **self.hidden(url)})
 
     def answer(self, slug: str, data: Mapping[str, object]) -> TestResponse:
         return self.post(f"/referral/{slug}", data)

@@ -19,23 +19,26 @@ from flask import Flask
 
 from app import create_console_app
 from app.console import audit
-from app.demo_answers import MARKER, URGENCY_FLAGS
-from app.demo_data import FIRST_YEAR_REFERRALS, SyntheticCase, history
-from app.demo_data_fill import fill
 from app.disclosure import completed_periods, period_for
 from app.extensions import console_db, intake_db
-from app.intake import journey, recipients
+from app.intake import recipients
 from app.models.console import AuditEntry, Case, RecipientKeyRecord
 from app.models.intake import Referral
 from app.models.standards import Release
-from app.standards.catalogue import NOT_ANSWERED, PROVIDER_TABLES
+from app.questionnaire import journey
+from app.return_contract import NOT_ANSWERED, PROVIDER_TABLES
 from app.working_days import working_days_between
 from crypto.custody import new_recovery_key, wrap_for_recovery
 from crypto.envelope import open_record
 from crypto.keyfile import TEST_PARAMS, protect
 from crypto.keys import PrivateKey
+from demo.answers import MARKER, URGENCY_FLAGS
+from demo.cli import demo_data_command
+from demo.fill import fill
+from demo.history import FIRST_YEAR_REFERRALS, SyntheticCase, history
 from tests.console.conftest import console_settings
 from tests.database_scan import markers_at_rest, markers_in_tables
+from tests.provider_signing import register_signed
 
 TODAY = date(2026, 11, 25)
 SCALE = 0.1
@@ -56,7 +59,7 @@ def demo_apps(app: Flask, console_database_url: str) -> Iterator[DemoApps]:
     """Both apps set up as `make run` leaves them: the demo key known to each, no referrals."""
     key = PrivateKey.generate()
     with app.app_context():
-        recipients.register("Demo advisor service", key.public_key)
+        register_signed("Demo advisor service", key.public_key)
         for service in ("idva", "isva", "not_sure"):
             recipients.assign(service, "Demo advisor service")
     console = create_console_app(console_settings(console_database_url))
@@ -209,6 +212,7 @@ def test_the_command_fills_an_empty_instance_once_and_then_says_there_is_nothing
     key_file.write_text(protect(demo_apps.key.to_bytes(), "a passphrase", params=TEST_PARAMS))
     command = ["demo-data", "--console-database-url", demo_apps.console_url,
                "--key-file", str(key_file), "--passphrase", "a passphrase", "--scale", "0.1"]
+    demo_apps.intake.cli.add_command(demo_data_command)  # as demo.create_intake_app does
     runner = demo_apps.intake.test_cli_runner()
 
     first = runner.invoke(args=command)

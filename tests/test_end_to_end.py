@@ -97,15 +97,18 @@ def _provider_side(console: Flask, console_url: str) -> tuple[WebPerson, WebPers
 
 
 def _link_intake(intake: Flask, manager: WebPerson, tmp_path: Path) -> str:
-    """The intake operator registers the provider's public key file and issues a token."""
-    with manager.app.app_context():
-        key_id = console_db.session.scalars(sa.select(RecipientKeyRecord.key_id)).one()
-    key_file = tmp_path / "provider-public-key.txt"
-    download = manager.client.get(f"/team/keys/{key_id}/public-key")
-    assert download.status_code == 200
-    key_file.write_bytes(download.get_data())
+    """The provider exports its signed key set; the intake operator pins the signing key's
+    fingerprint (read out by phone) in intake's configuration, registers the set, checks the
+    fingerprints it prints, and issues a token."""
+    key_file = tmp_path / "provider-key-set.txt"
+    exported = _ok(cli(manager.app, "export-key-set", str(key_file)))
+    signing = re.search(r"signing key \(to pin\):  ([0-9A-F ]{39})", exported)
+    newest = re.search(r"newest recipient key:  ([0-9A-F ]{39})", exported)
+    assert signing and newest
+    intake.config["PINNED_PROVIDER_KEYS"] = {PROVIDER: signing[1]}
     runner = intake.test_cli_runner()
-    _ok(runner.invoke(args=["recipients", "register", PROVIDER, str(key_file)]))
+    registered = _ok(runner.invoke(args=["recipients", "register", PROVIDER, str(key_file)]))
+    assert signing[1] in registered and newest[1] in registered
     for service in ("idva", "isva", "not_sure"):
         _ok(runner.invoke(args=["recipients", "assign", service, PROVIDER]))
     result = runner.invoke(args=["tokens", "issue", PROVIDER])

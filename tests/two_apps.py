@@ -25,14 +25,16 @@ from werkzeug.serving import make_server
 from app.api import tokens
 from app.console.sync import SyncSummary, run_sync
 from app.extensions import console_db, intake_db
-from app.intake import journey, recipients, referrals
+from app.intake import recipients, referrals
 from app.models.base import random_id
 from app.models.console import Case, CaseMessage
 from app.models.intake import Referral
-from app.privacy_logging import QuietRequestHandler
+from app.questionnaire import journey
+from app.web.privacy_logging import QuietRequestHandler
 from crypto.envelope import seal_record
 from crypto.keys import PrivateKey
 from tests.console.conftest import ProviderKeys
+from tests.provider_signing import pin
 
 PROVIDER = "Linked advisor service"
 
@@ -121,7 +123,8 @@ class Linked:
 
 def link(intake: Flask, console: Flask, keys: ProviderKeys) -> Iterator[Linked]:
     with intake.app_context():
-        recipients.register(PROVIDER, keys.recipient.public_key)
+        pin(PROVIDER, keys.signing)
+        recipients.register(PROVIDER, keys.key_set)
         for service in ("idva", "isva", "not_sure"):
             recipients.assign(service, PROVIDER)
         token = tokens.issue(PROVIDER)

@@ -1,32 +1,31 @@
 """The delivery API (DESIGN section 1): JSON under /api/v1, for the provider console only.
 
 The console pulls sealed referrals and referrer messages and pushes back sealed replies and
-content-free workflow dates. Authentication is a per-recipient bearer token, so there are no
-cookies and no CSRF (the app factory exempts this blueprint), and every limit is per token.
-docs/openapi.yaml is the contract; tests check every response against it.
+content-free workflow dates. docs/openapi.yaml is the contract; tests check every response
+against it. Authentication is a per-recipient bearer token, never a cookie, so CSRF cannot
+apply and the blueprint is exempt from it.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Flask
 
-from app.api import auth, errors
-from app.extensions import limiter
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-PUBLIC_ENDPOINTS = {"api.openapi_document"}
-# Above the app-wide form limit: a reply may be an 80 KiB envelope, base64 inside JSON.
-MAX_BODY_BYTES = 128 * 1024
-
-errors.init_blueprint(bp)
-limiter.limit(auth.rate_limit, key_func=auth.rate_limit_key)(bp)
+from app.extensions import csrf
+from app.web.errors import answer_under
 
 
-@bp.before_request
-def _authenticate() -> None:
-    request.max_content_length = MAX_BODY_BYTES
-    if request.endpoint not in PUBLIC_ENDPOINTS:
-        g.recipient_id = auth.require_token()
+def init_app(app: Flask) -> None:
+    from app.api import (  # noqa: F401  (routes register on import)
+        audit_heads,
+        key_sets,
+        returns,
+        views,
+    )
+    from app.api.blueprint import bp
+    from app.api.cli import tokens_cli
+    from app.api.errors import http_error
 
-
-from app.api import returns, views  # noqa: E402, F401  (routes register on import)
+    app.register_blueprint(bp)
+    csrf.exempt(bp)
+    answer_under(app, "/api/", http_error)  # unmatched /api/ paths answer in JSON too
+    app.cli.add_command(tokens_cli)

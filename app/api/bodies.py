@@ -17,8 +17,8 @@ from typing import Any
 from flask import request
 
 from app.api.errors import ApiError
-from app.intake.delivery import MAX_SEALED_BYTES
-from app.intake.handover import MAX_BATCH
+from app.intake.incoming import MAX_SEALED_BYTES
+from app.intake.outgoing import MAX_BATCH
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Ids are random_id() values (22 URL-safe characters); console reply ids are 16 to 32.

@@ -34,6 +34,8 @@ def revoke_command(token_id: str) -> None:
         token = tokens.revoke(token_id)
     except tokens.TokenError as error:
         raise click.ClickException(str(error)) from error
+    if token.revoked_on is None:  # revoke() always dates the revocation
+        raise click.ClickException(f"Token {token.id} was not marked revoked")
     click.echo(f"Token {token.id} revoked on {token.revoked_on.isoformat()}")
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.extensions import intake_db as db
-from app.intake import delivery
+from app.intake import incoming
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ CODES = {
     500: ("server_error", "Something went wrong at intake; nothing was changed. Retry later."),
     503: ("unavailable", "Intake is unavailable; nothing was changed. Retry later."),
 }
-DOMAIN_STATUS = {delivery.NotFound: 404, delivery.Conflict: 409, delivery.Invalid: 422}
+DOMAIN_STATUS = {incoming.NotFound: 404, incoming.Conflict: 409, incoming.Invalid: 422}
 
 
 class ApiError(Exception):
@@ -57,12 +57,12 @@ def _api_error(error: ApiError) -> Response:
     return json_error(error.status, error.message)
 
 
-def _domain_error(error: delivery.DeliveryError) -> Response:
+def _domain_error(error: incoming.DeliveryError) -> Response:
     return json_error(DOMAIN_STATUS.get(type(error), 422), str(error))
 
 
 def http_error(error: HTTPException) -> Response:
-    """Also used by app/errors.py for /api/ URLs that match no route (404, 405)."""
+    """Also used by app/web/errors.py for /api/ URLs that match no route (404, 405)."""
     response = json_error(error.code or 500)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
@@ -83,6 +83,6 @@ def _unexpected(error: Exception) -> Response:
 
 def init_blueprint(bp: Blueprint) -> None:
     bp.register_error_handler(ApiError, _api_error)
-    bp.register_error_handler(delivery.DeliveryError, _domain_error)
+    bp.register_error_handler(incoming.DeliveryError, _domain_error)
     bp.register_error_handler(HTTPException, http_error)
     bp.register_error_handler(Exception, _unexpected)

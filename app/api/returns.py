@@ -14,11 +14,12 @@ from typing import Any
 
 from flask import Response, g, jsonify
 
-from app.api import bodies, bp
+from app.api import bodies
+from app.api.blueprint import bp
 from app.api.errors import ApiError
 from app.disclosure import DisclosureRules
+from app.return_contract import PROVIDER_TABLES
 from app.standards import settings
-from app.standards.catalogue import PROVIDER_TABLES
 from app.standards.provider_returns import ReturnRefused, accept_provider_return
 
 QUARTER_IN_URL = re.compile(r"(\d{4}-\d{2})-(Q[1-4])")

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from app.models.intake import Message, Referral
+from app.workflow import EVENTS
 
 
 def _b64(blob: bytes | None) -> str | None:
@@ -70,9 +71,6 @@ def workflow(referral: Referral) -> dict[str, Any]:
         "status": referral.status,
         "received_on": _day(referral.received_on),
         "delivered_on": _day(referral.delivered_on),
-        "acknowledged_on": _day(referral.acknowledged_on),
-        "first_contact_on": _day(referral.first_contact_on),
-        "contact_made_on": _day(referral.contact_made_on),
-        "closed_on": _day(referral.closed_on),
+        **{event.column: _day(getattr(referral, event.column)) for event in EVENTS.values()},
         "closure_reason": referral.closure_reason,
     }

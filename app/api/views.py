@@ -7,8 +7,10 @@ from pathlib import Path
 
 from flask import Response, g, jsonify, request
 
-from app.api import bodies, bp, shapes
-from app.intake import delivery, handover
+from app.api import bodies, shapes
+from app.api.blueprint import bp
+from app.intake import incoming, outgoing
+from app.workflow import EVENTS
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
@@ -25,53 +27,53 @@ def _batch() -> list[str]:
 
 @bp.get("/referrals")
 def pending_referrals() -> Response:
-    page = handover.pending_referrals(g.recipient_id, *bodies.paging(request.args))
+    page = outgoing.pending_referrals(g.recipient_id, *bodies.paging(request.args))
     return jsonify(items=[shapes.referral_item(r) for r in page.items], next=page.next)
 
 
 @bp.post("/referrals/<referral_id>/delivered")
 def referral_delivered(referral_id: str) -> Response:
-    return jsonify(shapes.delivery_receipt(handover.confirm_referral(g.recipient_id, referral_id)))
+    return jsonify(shapes.delivery_receipt(outgoing.confirm_referral(g.recipient_id, referral_id)))
 
 
 @bp.post("/referrals/delivered")
 def referrals_delivered() -> Response:
-    referrals = handover.confirm_referrals(g.recipient_id, _batch())
+    referrals = outgoing.confirm_referrals(g.recipient_id, _batch())
     return jsonify(items=[shapes.delivery_receipt(r) for r in referrals])
 
 
 @bp.get("/withdrawals")
 def pending_withdrawals() -> Response:
-    page = handover.pending_withdrawals(g.recipient_id, *bodies.paging(request.args))
+    page = outgoing.pending_withdrawals(g.recipient_id, *bodies.paging(request.args))
     return jsonify(items=[shapes.withdrawal_item(r) for r in page.items], next=page.next)
 
 
 @bp.post("/withdrawals/<referral_id>/acknowledged")
 def withdrawal_acknowledged(referral_id: str) -> Response:
-    referral = handover.acknowledge_withdrawal(g.recipient_id, referral_id)
+    referral = outgoing.acknowledge_withdrawal(g.recipient_id, referral_id)
     return jsonify(shapes.withdrawal_item(referral))
 
 
 @bp.post("/withdrawals/acknowledged")
 def withdrawals_acknowledged() -> Response:
-    referrals = handover.acknowledge_withdrawals(g.recipient_id, _batch())
+    referrals = outgoing.acknowledge_withdrawals(g.recipient_id, _batch())
     return jsonify(items=[shapes.withdrawal_item(r) for r in referrals])
 
 
 @bp.get("/messages")
 def pending_messages() -> Response:
-    page = handover.pending_messages(g.recipient_id, *bodies.paging(request.args))
+    page = outgoing.pending_messages(g.recipient_id, *bodies.paging(request.args))
     return jsonify(items=[shapes.message_item(m) for m in page.items], next=page.next)
 
 
 @bp.post("/messages/<message_id>/delivered")
 def message_delivered(message_id: str) -> Response:
-    return jsonify(shapes.message_receipt(handover.confirm_message(g.recipient_id, message_id)))
+    return jsonify(shapes.message_receipt(outgoing.confirm_message(g.recipient_id, message_id)))
 
 
 @bp.post("/messages/delivered")
 def messages_delivered() -> Response:
-    messages = handover.confirm_messages(g.recipient_id, _batch())
+    messages = outgoing.confirm_messages(g.recipient_id, _batch())
     return jsonify(items=[shapes.message_receipt(m) for m in messages])
 
 
@@ -81,17 +83,17 @@ def put_reply(referral_id: str, reply_id: str) -> tuple[Response, int]:
     body = bodies.json_object({"sealed", "sent_on"})
     sealed = bodies.sealed_blob(body["sealed"])
     sent_on = bodies.day(body["sent_on"], "sent_on")
-    message, created = delivery.store_reply(g.recipient_id, referral_id, reply_id, sealed, sent_on)
+    message, created = incoming.store_reply(g.recipient_id, referral_id, reply_id, sealed, sent_on)
     return jsonify(shapes.reply_receipt(message)), 201 if created else 200
 
 
 @bp.put("/referrals/<referral_id>/events/<event>")
 def put_event(referral_id: str, event: str) -> Response:
-    if event not in delivery.EVENT_COLUMNS:
-        raise delivery.NotFound("No such event")
+    if event not in EVENTS:
+        raise incoming.NotFound("No such event")
     body = bodies.json_object({"on"}, frozenset({"reason", "urgent"}))
     on = bodies.day(body["on"], "on")
     reason = bodies.text(body["reason"], "reason") if "reason" in body else None
     urgent = bodies.flag(body["urgent"], "urgent") if "urgent" in body else None
-    referral = delivery.record_event(g.recipient_id, referral_id, event, on, reason, urgent)
+    referral = incoming.record_event(g.recipient_id, referral_id, event, on, reason, urgent)
     return jsonify(shapes.workflow(referral))

@@ -17,10 +17,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import console_db as db
-from app.models.console import Advisor, KeyGrant, RecipientKeyRecord
-from crypto.custody import open_grant
+from app.models.console import Advisor, KeyGrant, RecipientKeyRecord, SigningKeyGrant
+from crypto.custody import open_grant, open_signing_grant
 from crypto.errors import DecryptionError
 from crypto.keys import PrivateKey, PublicKey
+from crypto.signing import SigningKey
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -52,6 +53,21 @@ def keyring() -> dict[str, PrivateKey]:
         except DecryptionError:
             continue  # a grant that no longer opens gives no access
     return keys
+
+
+def signing_key() -> SigningKey | None:
+    """The provider signing key, if this advisor holds a grant of it (opened per request)."""
+    advisor = signed_in_advisor()
+    own_key = advisor_key()
+    if advisor is None or own_key is None:
+        return None
+    query = select(SigningKeyGrant).where(SigningKeyGrant.advisor_id == advisor.id)
+    for grant in db.session.scalars(query):
+        try:
+            return open_signing_grant(grant.sealed_key, own_key, advisor.id, grant.key_id)
+        except DecryptionError:
+            continue  # a grant that no longer opens gives no access
+    return None
 
 
 def newest_recipient_key() -> PublicKey:

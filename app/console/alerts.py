@@ -44,3 +44,33 @@ def new_referrals_waiting(config: Mapping[str, Any], count: int) -> bool:
         log.warning("new-referral alert not sent (%s)", type(error).__name__)
         return False
     return True
+
+
+KEY_ALARM_SUBJECT = "Safe Referral: sync stopped, check the provider keys"
+
+
+def key_alarm(config: Mapping[str, Any], what: str) -> bool:
+    """Tell the duty inbox that intake is not sealing to the provider's keys.
+
+    `what` is one of key_watch's fixed, content-free sentences; the cases stay where they are.
+    """
+    recipients = [a.strip() for a in str(config.get("DUTY_INBOX", "")).split(",") if a.strip()]
+    host = config.get("SMTP_HOST", "")
+    if not recipients or not host:
+        return False
+    message = EmailMessage()
+    message["From"] = config.get("ALERT_SENDER", "safe-referral@localhost")
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = KEY_ALARM_SUBJECT
+    message.set_content(
+        f"The sync with the referral website stopped or refused a referral: {what}.\n"
+        "Someone may have altered the referral website's records. Tell the provider's manager "
+        "and check the sync page in the advisor console.\n"
+    )
+    try:
+        with smtplib.SMTP(host, int(config.get("SMTP_PORT", 25)), timeout=SMTP_TIMEOUT) as smtp:
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("key alarm not sent (%s)", type(error).__name__)
+        return False
+    return True

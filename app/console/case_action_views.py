@@ -10,8 +10,9 @@ from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from wtforms.fields.choices import SelectChoice
 
-from app.console import bp, cases, casework, sla
+from app.console import cases, casework, sla
 from app.console.access import advisor_required, newest_recipient_key
+from app.console.blueprint import bp
 from app.console.case_access import advisor, load_case
 from app.console.case_forms import (
     AssignForm,
@@ -71,7 +72,7 @@ def progress(case_id: str) -> ResponseReturnValue:
     form = ProgressForm()
     _dated(form, case)
     if form.validate_on_submit():
-        cases.record_event(db.session, advisor(), case, form.event.data, form.on.data)
+        cases.record_event(db.session, advisor(), case, form.event.data, form.day())
         return redirect(_back(case), 303)
     return _page("progress.html", case, form=form)
 
@@ -84,7 +85,7 @@ def close(case_id: str) -> ResponseReturnValue:
     _dated(form, case)
     if form.validate_on_submit():
         cases.record_event(
-            db.session, advisor(), case, "closed", form.on.data, reason=form.reason.data
+            db.session, advisor(), case, "closed", form.day(), reason=form.reason.data
         )
         return redirect(_back(case), 303)
     if not form.is_submitted() and case.closure_reason:

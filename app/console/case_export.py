@@ -12,21 +12,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy.orm import Session
-
 from app.console import audit
-from app.console.cases import CLOSURE_REASONS, short_reference
+from app.console.cases import short_reference
 from app.console.casework import Keys, Shown, answer_sections, notes, thread
+from app.extensions import DbSession
 from app.models.console import Advisor, Case
+from app.workflow import CLOSURE_REASONS, EVENTS
 from crypto.envelope import open_record
 
 Format = Literal["json", "text"]
 WORKFLOW = (
     ("received_on", "Received"),
-    ("acknowledged_on", "Acknowledged"),
-    ("first_contact_on", "First contact attempted"),
-    ("contact_made_on", "Contact made"),
-    ("closed_on", "Closed"),
+    *((event.column, event.heading) for event in EVENTS.values()),
     ("withdrawn_on", "Withdrawn by the referrer"),
     ("purge_after", "To be deleted after"),
 )
@@ -99,7 +96,7 @@ def _as_text(data: dict[str, Any]) -> str:
 
 
 def export_case(
-    session: Session, advisor: Advisor, case: Case, keys: Keys, fmt: Format
+    session: DbSession, advisor: Advisor, case: Case, keys: Keys, fmt: Format
 ) -> Export:
     fields = open_record("referral", case.id, case.sealed, keys)
     data = _as_dict(case, fields, keys)

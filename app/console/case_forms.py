@@ -12,15 +12,12 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovDateInput, G
 from wtforms import BooleanField, DateField, Field, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
-from app.console.cases import CLOSURE_REASONS
-from app.intake import forms
-from app.intake.forms import Choice, long_text
+from app import workflow
+from app.questionnaire import forms
+from app.questionnaire.forms import Choice, long_text
+from app.workflow import CLOSURE_REASONS, EVENTS
 
-PROGRESS_EVENTS = (
-    ("acknowledged", "The referral was acknowledged"),
-    ("first_contact_attempted", "A first contact was attempted"),
-    ("contact_made", "Contact was made"),
-)
+PROGRESS_EVENTS = tuple((name, EVENTS[name].happened) for name in workflow.PROGRESS_EVENTS)
 MANUAL_SOURCES = (("phone", "By phone"), ("email", "By email"))
 
 
@@ -38,6 +35,8 @@ class DayField(DateField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         parts = [str(value).strip() for value in valuelist]
+        if len(parts) != 3:  # a hand-made post: the widget can only show day, month, year
+            self.raw_data = [*parts, "", "", ""][:3]
         if not any(parts):
             self.data = None  # InputRequired says "Enter the date"
             return
@@ -60,6 +59,12 @@ class DatedForm(FlaskForm):
 
     def limit_dates(self, earliest: date | None, latest: date) -> None:
         self.earliest, self.latest = earliest, latest
+
+    def day(self) -> date:
+        """The date entered; only after `validate_on_submit()`, whose InputRequired holds."""
+        if self.on.data is None:
+            raise RuntimeError(f"{type(self).__name__}.day() read before the form validated")
+        return self.on.data
 
     def validate_on(self, field: Field) -> None:
         if field.data is None:
@@ -119,7 +124,7 @@ class ManualCaseForm(DatedForm):
     )
     on = DayField("When was it received?", description="For example, 27 3 2024")
     service = forms.ServiceForm.service
-    name = forms.NameForm.name
+    name = forms.ContactForm.name
     phone = forms.ContactDetailsForm.phone
     email = forms.ContactDetailsForm.email
     safe_to_call = forms.ContactDetailsForm.safe_to_call
@@ -132,7 +137,7 @@ class ManualCaseForm(DatedForm):
     account = forms.WhatHappenedForm.account
     recent = forms.WhatHappenedForm.recent
     reported = forms.WhatHappenedForm.reported
-    urgency = forms.UrgencyForm.urgency
+    urgency = forms.ServiceForm.urgency
     access_needs = forms.AccessNeedsForm.access_needs
     # Online, consent is a required tick; by phone or email the advisor records whether the
     # person was told, so the same words, but optional.

@@ -12,17 +12,17 @@ from typing import Any, cast
 from flask import Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.console import bp, cases, casework, sla
+from app.console import cases, casework, sla
 from app.console.access import advisor_required, newest_recipient_key
+from app.console.blueprint import bp
 from app.console.case_access import advisor, load_case, refusal
-from app.console.case_export import WORKFLOW, export_case
+from app.console.case_export import WORKFLOW, Format, export_case
 from app.console.case_forms import ManualCaseForm
 from app.console.manual_cases import create_manual_case
 from app.extensions import console_db as db
-from app.intake import choices
+from app.workflow import CLOSURE_REASONS, SERVICES
 from crypto.errors import DecryptionError
 
-SERVICE_NAMES = {value: label.split(" – ")[0] for value, label in choices.SERVICES}
 SOURCE_NAMES = {"online": "Online", "phone": "Phone", "email": "Email"}
 
 
@@ -54,7 +54,7 @@ def _pagination(page: int, pages: int, url: Any) -> dict[str, Any] | None:
 def inbox() -> str:
     me = advisor()
     status = _choice("status", ("new", "open", "closed"), "new")
-    service = _choice("service", cases.SERVICES, None)
+    service = _choice("service", tuple(SERVICES), None)
     assigned_arg = request.args.get("assigned", "")[:32]
     assigned = me.id if assigned_arg == "mine" else (assigned_arg or None)
     page_arg = request.args.get("page", "1")
@@ -75,7 +75,7 @@ def inbox() -> str:
         advisors=cases.advisors(db.session),
         tab_url=lambda tab: url(status=tab, page=None),
         pagination=_pagination(result.page, result.pages, lambda n: url(page=n)),
-        services=SERVICE_NAMES,
+        services=SERVICES,
         sources=SOURCE_NAMES,
         reference=cases.short_reference,
     )
@@ -99,8 +99,8 @@ def case(case_id: str) -> str:
         sla=cases.sla_of(case, sla.today()),
         workflow=WORKFLOW,
         can_reply=casework.can_reply(case),
-        closure_reasons=cases.CLOSURE_REASONS,
-        services=SERVICE_NAMES,
+        closure_reasons=CLOSURE_REASONS,
+        services=SERVICES,
         sources=SOURCE_NAMES,
         me=advisor(),
     )
@@ -110,7 +110,7 @@ def case(case_id: str) -> str:
 @advisor_required
 def export(case_id: str) -> Response:
     case, keys = load_case(case_id, "export_case")
-    fmt = "json" if request.args.get("format") == "json" else "text"
+    fmt: Format = "json" if request.args.get("format") == "json" else "text"
     try:
         exported = export_case(db.session, advisor(), case, keys, fmt)
     except DecryptionError:
@@ -134,7 +134,7 @@ def new_case() -> ResponseReturnValue:
             db.session,
             advisor(),
             source=form.source.data,
-            received_on=form.on.data,
+            received_on=form.day(),
             answers=form.answers(),
             recipient=newest_recipient_key(),
         )
@@ -143,4 +143,3 @@ def new_case() -> ResponseReturnValue:
 
 
 # The action pages (assign, progress, close, notes, replies) register on import.
-from app.console import case_action_views  # noqa: E402, F401

@@ -15,37 +15,21 @@ from typing import Any, Literal, TypeVar
 
 from flask import current_app
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy.orm import joinedload, load_only
 
 from app.console import audit, sla
+from app.extensions import DbSession
 from app.models.console import Advisor, Case, OutboxItem
+from app.workflow import EVENTS, event_column
 from crypto.envelope import open_record, recipient_key_id
 from crypto.errors import CryptoError
 from crypto.keys import PrivateKey
 
 PAGE_SIZE = 25
-SERVICES = ("idva", "isva", "not_sure")
-# The words the console shows for each reason; intake holds the same fixed values
-# (app.intake.delivery.CLOSURE_REASONS) and a test keeps the two in step.
-CLOSURE_REASONS = {
-    "support_completed": "Support completed",
-    "no_contact_possible": "No contact was possible",
-    "declined": "Support was declined",
-    "referred_on": "Referred on to another service",
-    "withdrawn": "The referral was withdrawn",
-    "other": "Another reason",
-}
-# The event names of the delivery API, and the Case column each one dates.
-EVENTS = {
-    "acknowledged": "acknowledged_on",
-    "first_contact_attempted": "first_contact_on",
-    "contact_made": "contact_made_on",
-    "closed": "closed_on",
-}
 DEFAULT_RETENTION_DAYS = 6 * 365  # six years after closing, unless configured
 
 Tab = Literal["new", "open", "closed"]
-Q = TypeVar("Q", bound=Select[Any])
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])  # a SELECT of any columns
 
 
 def short_reference(case_id: str) -> str:
@@ -89,7 +73,7 @@ def _filtered(query: Q, chosen: InboxFilter) -> Q:
     return query
 
 
-def inbox(session: Session, chosen: InboxFilter, on: date) -> InboxPage:
+def inbox(session: DbSession, chosen: InboxFilter, on: date) -> InboxPage:
     """One page of the inbox: a COUNT per tab and LIMIT/OFFSET rows, all from clear columns."""
     counts = dict.fromkeys(("new", "open", "closed"), 0)
     by_status = _filtered(select(Case.status, func.count()).group_by(Case.status), chosen)
@@ -136,7 +120,7 @@ def sla_of(case: Case, on: date) -> sla.Sla:
     )
 
 
-def advisors(session: Session) -> list[Advisor]:
+def advisors(session: DbSession) -> list[Advisor]:
     """Active accounts, for the assignee filter and the manager's assign page."""
     return list(
         session.scalars(select(Advisor).where(Advisor.active.is_(True)).order_by(Advisor.name))
@@ -151,13 +135,13 @@ def can_open(case: Case, keys: dict[str, PrivateKey]) -> bool:
         return False
 
 
-def refuse(session: Session, advisor: Advisor, case: Case, action: str) -> None:
+def refuse(session: DbSession, advisor: Advisor, case: Case, action: str) -> None:
     """A refused attempt is worth recording too: it may be someone probing."""
     audit.record(session, advisor.email, "refused", f"case:{case.id}", action)
 
 
 def open_case(
-    session: Session, advisor: Advisor, case: Case, keys: dict[str, PrivateKey]
+    session: DbSession, advisor: Advisor, case: Case, keys: dict[str, PrivateKey]
 ) -> dict[str, str]:
     """Decrypt the referral (audited, every time); learn its urgency on the first opening."""
     fields = open_record("referral", case.id, case.sealed, keys)
@@ -171,13 +155,13 @@ def open_case(
     return fields
 
 
-def assign(session: Session, actor: Advisor, case: Case, assignee: Advisor) -> None:
+def assign(session: DbSession, actor: Advisor, case: Case, assignee: Advisor) -> None:
     case.assigned_to = assignee.id
     session.commit()
     audit.record(session, actor.email, "assign_case", f"case:{case.id}", f"to {assignee.email}")
 
 
-def _queue(session: Session, item_id: str, case: Case, path: str, body: dict[str, Any]) -> None:
+def _queue(session: DbSession, item_id: str, case: Case, path: str, body: dict[str, Any]) -> None:
     """Stage a push to intake; a repeat of the same key replaces the body and sends again."""
     item = session.get(OutboxItem, item_id) or OutboxItem(id=item_id, case_id=case.id)
     item.method = "PUT"
@@ -188,7 +172,7 @@ def _queue(session: Session, item_id: str, case: Case, path: str, body: dict[str
 
 
 def _queue_event(
-    session: Session, case: Case, event: str, on: date, reason: str | None = None
+    session: DbSession, case: Case, event: str, on: date, reason: str | None = None
 ) -> None:
     if case.source != "online":  # manual cases do not exist at intake
         return
@@ -202,7 +186,7 @@ def _queue_event(
 
 
 def record_event(
-    session: Session,
+    session: DbSession,
     actor: Advisor,
     case: Case,
     event: str,
@@ -212,7 +196,7 @@ def record_event(
     """Date one workflow step on the case, queue it for intake, and audit it."""
     if event not in EVENTS or (reason is not None) != (event == "closed"):
         raise ValueError("a reason goes with closing, and only with closing")
-    setattr(case, EVENTS[event], on)
+    setattr(case, event_column(event), on)
     if event == "closed":
         case.status = "closed"
         case.closure_reason = reason
@@ -226,7 +210,7 @@ def record_event(
     audit.record(session, actor.email, "case_event", f"case:{case.id}", detail)
 
 
-def queue_reply(session: Session, case: Case, reply_id: str, sealed: str, sent_on: date) -> None:
+def queue_reply(session: DbSession, case: Case, reply_id: str, sealed: str, sent_on: date) -> None:
     """Stage a reply (already sealed to the referrer, base64) for intake."""
     _queue(
         session, f"reply:{reply_id}", case, f"/referrals/{case.id}/replies/{reply_id}",

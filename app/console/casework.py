@@ -14,14 +14,14 @@ from datetime import date, datetime
 
 from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from wtforms import Field
 
 from app.console import audit
 from app.console.cases import queue_reply
-from app.intake import journey
+from app.extensions import DbSession
 from app.models.base import random_id
 from app.models.console import Advisor, Case, CaseMessage, CaseNote
+from app.questionnaire import journey
 from crypto.envelope import open_record, seal_record
 from crypto.errors import DecryptionError
 from crypto.keys import PrivateKey, PublicKey
@@ -110,7 +110,7 @@ def notes(case: Case, keys: Keys) -> list[Shown]:
 
 
 def add_note(
-    session: Session, advisor: Advisor, case: Case, text: str, recipient: PublicKey
+    session: DbSession, advisor: Advisor, case: Case, text: str, recipient: PublicKey
 ) -> CaseNote:
     note_id = random_id()
     note = CaseNote(
@@ -135,7 +135,7 @@ def can_reply(case: Case) -> bool:
     )
 
 
-def next_position(session: Session, case_id: str) -> ScalarSelect[int]:
+def next_position(session: DbSession, case_id: str) -> ScalarSelect[int]:
     """The next place in the case's thread, worked out inside the INSERT itself, as the sync
     does. The case row is locked first, as the sync locks it, until the commit: on PostgreSQL
     that makes the two wait for each other; SQLite locks the whole file for the INSERT."""
@@ -148,7 +148,7 @@ def next_position(session: Session, case_id: str) -> ScalarSelect[int]:
 
 
 def send_reply(
-    session: Session,
+    session: DbSession,
     advisor: Advisor,
     case: Case,
     text: str,

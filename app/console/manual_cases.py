@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.orm import Session
-
 from app.console import audit
-from app.intake import journey
+from app.extensions import DbSession
 from app.models.base import random_id
 from app.models.console import Advisor, Case
+from app.questionnaire import journey
 from crypto.envelope import seal_record
 from crypto.keys import PublicKey
 
 
 def create_manual_case(
-    session: Session,
+    session: DbSession,
     advisor: Advisor,
     *,
     source: str,

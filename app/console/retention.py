@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from app.console import audit
+from app.extensions import DbSession
 from app.models.console import Case, CaseMessage, CaseNote, OutboxItem
 
 
-def purge_expired(session: Session, on: date, actor: str = "system") -> int:
+def purge_expired(session: DbSession, on: date, actor: str = "system") -> int:
     """Delete the cases due for purging before `on`; audited with the count, even when 0."""
     expired = select(Case.id).where(Case.purge_after.is_not(None), Case.purge_after < on)
     count = len(session.scalars(expired).all())

@@ -15,9 +15,10 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from app.console import bp, sla
+from app.console import sla
 from app.console import statistical_return as returns
 from app.console.access import keyring, manager_required, signed_in_advisor
+from app.console.blueprint import bp
 from app.console.intake_client import IntakeUnavailable, client_from_config
 from app.disclosure import Period, display
 from app.extensions import console_db as db

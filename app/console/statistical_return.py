@@ -24,7 +24,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import load_only
 
 from app.console import audit
 from app.console.cases import can_open
@@ -37,8 +37,9 @@ from app.disclosure import (
     is_completed,
     protect_one_way,
 )
+from app.extensions import DbSession
 from app.models.console import Advisor, AuditEntry, Case
-from app.standards.catalogue import NOT_ANSWERED, PROVIDER_TABLES
+from app.return_contract import NOT_ANSWERED, PROVIDER_TABLES
 from crypto.envelope import open_record
 from crypto.errors import CryptoError
 from crypto.keys import PrivateKey
@@ -114,7 +115,7 @@ def rules_from_config(config: Mapping[str, Any]) -> DisclosureRules:
     )
 
 
-def quarters_to_report(session: Session, today: date) -> list[Period]:
+def quarters_to_report(session: DbSession, today: date) -> list[Period]:
     """Completed quarters since the first case was received, newest first."""
     first = session.scalar(select(func.min(Case.received_on)))
     if first is None:
@@ -161,7 +162,7 @@ def _table(name: str, counts: Counter[str], rules: DisclosureRules) -> Protected
 
 
 def count_quarter(
-    session: Session, manager: Advisor, period: Period, keys: dict[str, PrivateKey]
+    session: DbSession, manager: Advisor, period: Period, keys: dict[str, PrivateKey]
 ) -> tuple[dict[str, Counter[str]], int]:
     """The true counts of every table, and how many cases were received (these never leave).
 
@@ -194,7 +195,7 @@ def count_quarter(
 
 
 def prepare_return(
-    session: Session,
+    session: DbSession,
     manager: Advisor,
     period: Period,
     today: date,
@@ -213,7 +214,7 @@ def prepare_return(
 
 
 def submit_return(
-    session: Session, manager: Advisor, prepared: StatisticalReturn, client: IntakeClient
+    session: DbSession, manager: Advisor, prepared: StatisticalReturn, client: IntakeClient
 ) -> dict[str, Any]:
     """Send the protected tables to intake, which releases each period once (IntakeUnavailable
     passes through: nothing is known to have changed, so the manager simply tries again)."""
@@ -228,7 +229,7 @@ def submit_return(
     return answer.body
 
 
-def submitted_on(session: Session) -> dict[str, date]:
+def submitted_on(session: DbSession) -> dict[str, date]:
     """When each period's return was accepted, from the audit log (the console's own record)."""
     entries = session.execute(
         select(AuditEntry.subject, AuditEntry.at).where(AuditEntry.action == "submit_return")

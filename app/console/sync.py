@@ -1,8 +1,12 @@
 """The sync between the provider console and intake's delivery API (DESIGN section 1, G4, G9).
 
 One run: pull new referrals, then referrers' messages, then withdrawals; push the outbox
-(replies, workflow dates, and any confirmations still owed); audit the run; send one
-content-free alert when new cases arrived.
+(replies, workflow dates, and any confirmations still owed); send the audit chain's head to
+intake (G8); audit the run; send one content-free alert when new cases arrived.
+
+Nothing is trusted because intake's database says it (threat 1): an impossible date (a
+withdrawal before the referral or after today, a referral from the future) is refused, and
+each refusal is audited and shown on the sync page (G9).
 
 At-least-once and idempotent (G9): every pulled item is inserted-or-ignored and COMMITTED
 before intake is told it was delivered (only then does intake delete its sealed copy), and
@@ -23,7 +27,7 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app.console import alerts, audit, sync_store
+from app.console import alerts, audit, key_watch, provider_keys, sla, sync_store
 from app.console.intake_client import (
     IntakeClient,
     IntakeRefused,
@@ -31,7 +35,7 @@ from app.console.intake_client import (
     client_from_config,
 )
 from app.console.sync_push import confirm, push_outbox
-from app.console.sync_summary import Stop, SyncSummary, database
+from app.console.sync_summary import Refusal, Stop, SyncSummary, database
 from app.extensions import console_db as db
 
 __all__ = ["SyncSummary", "run_sync", "sync_lock"]
@@ -82,10 +86,13 @@ def run_sync(client: IntakeClient | None = None, page_size: int | None = None) -
             return SyncSummary(skipped=True)
         summary = SyncSummary()
         try:
+            # First: intake must be sealing to this provider's signed keys (G2).
+            key_watch.check_key_set(client, summary)
             _pull_referrals(client, summary, size)
             _pull_messages(client, summary, size)
             _pull_withdrawals(client, summary, size)
             push_outbox(client, summary, size)
+            _anchor_audit_head(client, summary)
         except Stop:
             pass
         _audit(summary)
@@ -113,16 +120,50 @@ def _pages(client: IntakeClient, summary: SyncSummary, path: str, size: int) -> 
             return
 
 
+def _refuse(summary: SyncSummary, refused: sync_store.Refused) -> None:
+    """Stage the refusal's audit entry (committed with the page) and count it. The log line
+    names no case: logs leave the console's host, the audit log does not."""
+    summary.refused.append(Refusal(refused.case_id, refused.kind, refused.reason))
+    audit.append(
+        db.session, "sync", "sync_refused", f"case:{refused.case_id}",
+        f"{refused.kind}: {refused.reason}",
+    )
+    log.warning("sync: refused a %s from intake (%s)", refused.kind, refused.reason)
+
+
 def _pull_referrals(client: IntakeClient, summary: SyncSummary, size: int) -> None:
+    today = sla.today()
+    own_keys = provider_keys.provider_key_ids()
     for items in _pages(client, summary, "/referrals", size):
         rows = []
+        refused = []
+        foreign = 0
         for item in items:
             try:
-                rows.append(sync_store.case_row(item))
+                row = sync_store.case_row(item)
             except sync_store.MalformedItem as error:
                 summary.errors.append(f"a referral could not be stored ({error})")
+                continue
+            if key_watch.foreign(row["sealed"], own_keys):
+                # Sealed to someone else's key: never stored or opened, never confirmed.
+                foreign += 1
+                continue
+            if row["received_on"] > today:
+                # Kept, since a referral must never be lost (G9), but not under a date that
+                # has not happened: it would also let an impossible withdrawal through.
+                row["received_on"] = today
+                refused.append(sync_store.Refused(
+                    row["id"], "referral date", "dated after today; recorded as received today"
+                ))
+            rows.append(row)
         with database(summary, "storing referrals"):
+            for refusal in refused:
+                _refuse(summary, refusal)
             summary.new_cases += sync_store.store_cases(rows)
+            if foreign:
+                key_watch.alarm(
+                    summary, f"{foreign} referral(s) sealed to a key that is not this provider's"
+                )
         confirm(client, summary, "referral", [row["id"] for row in rows])
 
 
@@ -151,14 +192,21 @@ def _store_messages(items: list[dict]) -> tuple[list[str], int, list[str]]:
 
 
 def _pull_withdrawals(client: IntakeClient, summary: SyncSummary, size: int) -> None:
+    today = sla.today()
     for items in _pages(client, summary, "/withdrawals", size):
         stored = []
         with database(summary, "storing withdrawals"):
             for item in items:
                 try:
-                    outcome = sync_store.store_withdrawal(item)
+                    outcome = sync_store.store_withdrawal(item, today)
                 except sync_store.MalformedItem as error:
                     summary.errors.append(f"a withdrawal could not be stored ({error})")
+                    continue
+                except sync_store.Refused as refused:
+                    # Acknowledged all the same (its outbox row is staged): intake stops
+                    # offering it, and the refusal is on the record once.
+                    _refuse(summary, refused)
+                    stored.append(item["id"])
                     continue
                 # A case this console never held has nothing to record (and no outbox row):
                 # it is acknowledged with the rest, straight away.
@@ -166,6 +214,26 @@ def _pull_withdrawals(client: IntakeClient, summary: SyncSummary, size: int) -> 
                 summary.withdrawals += bool(outcome)
             db.session.commit()
         confirm(client, summary, "withdrawal", stored)
+
+
+def _anchor_audit_head(client: IntakeClient, summary: SyncSummary) -> None:
+    """Send the audit chain's head to intake, which keeps every head append-only (G8), so
+    `flask console verify-audit` can later show a log rewritten or cut short since."""
+    with database(summary, "reading the audit log"):
+        head = audit.head(db.session)
+    if head is None:
+        return
+    try:
+        client.post("/audit-heads", {"seq": head.seq, "mac": head.mac})
+    except IntakeUnavailable as error:
+        summary.errors.append(f"sending the audit head: {error}")
+        raise Stop from None
+    except IntakeRefused as error:
+        # 409: intake holds a later or different head, so this log went back. Say so loudly.
+        summary.errors.append(
+            f"intake refused the audit head ({error.status} {error.code}): "
+            "run flask console verify-audit"
+        )
 
 
 def _audit(summary: SyncSummary) -> None:

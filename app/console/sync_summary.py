@@ -14,6 +14,16 @@ from app.extensions import console_db as db
 log = logging.getLogger("app.console.sync")
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Something intake sent that the console would not act on. Content-free: the case id,
+    what kind of thing it was and why; audited and shown on the sync page (G9)."""
+
+    case_id: str
+    kind: str  # "withdrawal", "referral date", ...
+    reason: str
+
+
 @dataclass
 class SyncSummary:
     new_cases: int = 0
@@ -21,6 +31,9 @@ class SyncSummary:
     withdrawals: int = 0
     pushed: int = 0  # replies and workflow dates intake accepted
     errors: list[str] = field(default_factory=list)  # content-free: kinds and statuses only
+    refused: list[Refusal] = field(default_factory=list)  # impossible or forged events
+    # Intake sealing to keys that are not the provider's (app/console/key_watch.py).
+    key_alarms: list[str] = field(default_factory=list)
     skipped: bool = False  # another sync was already running
 
     def counts(self) -> dict[str, int]:
@@ -30,6 +43,8 @@ class SyncSummary:
             "withdrawals": self.withdrawals,
             "pushed": self.pushed,
             "errors": len(self.errors),
+            "refused": len(self.refused),
+            "key_alarms": len(self.key_alarms),
         }
 
     def describe(self) -> str:
@@ -40,6 +55,8 @@ class SyncSummary:
             f"{_plural(self.withdrawals, 'withdrawal')}, {_plural(self.pushed, 'update')} "
             "sent to intake."
         )
+        if self.refused:
+            said += f" Refused {_plural(len(self.refused), 'event')} from intake: see below."
         if self.errors:
             said += f" {_plural(len(self.errors), 'problem')}: " + "; ".join(self.errors[:3])
         return said

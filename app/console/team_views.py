@@ -13,9 +13,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app.console import accounts, bp, provider_keys
-from app.console.access import keyring, manager_required
+from app.accounts.links import setup_link
+from app.console import accounts, provider_keys
+from app.console.access import keyring, manager_required, signing_key
 from app.console.account_forms import ActionForm, InviteForm
+from app.console.blueprint import bp
 from app.extensions import console_db as db
 from app.models.console import Advisor, RecipientKeyRecord
 from crypto.keys import PublicKey
@@ -62,7 +64,7 @@ def _setup_link_page(email: str, token: str) -> str:
     return render_template(
         "console/team/setup_link.html",
         email=email,
-        link=url_for(".setup", token=token, _external=True),
+        link=setup_link(accounts.BASE_URL, bp.url_prefix or "", token),
         hours=accounts.INVITE_HOURS,
     )
 
@@ -86,7 +88,7 @@ def rotate_key() -> Page:
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            new_key = provider_keys.rotate(current_user, keyring())
+            new_key = provider_keys.rotate(current_user, keyring(), signing_key())
         except provider_keys.CustodyError as error:
             flash(str(error))
             return redirect(url_for(".team"), code=303)
@@ -113,18 +115,13 @@ def public_key_file(key_id: str) -> Response:
 
 
 def _grant(advisor: Advisor) -> str:
-    count = provider_keys.grant_access(current_user, advisor, keyring())
+    count = provider_keys.grant_access(current_user, advisor, keyring(), signing_key())
     return f"{advisor.name} can now open cases ({count} key generations)"
 
 
 def _revoke(advisor: Advisor) -> str:
     provider_keys.revoke_access(advisor, current_user.email)
     return f"{advisor.name} can no longer open cases"
-
-
-def _unlock(advisor: Advisor) -> str:
-    accounts.unlock(advisor, current_user.email)
-    return f"{advisor.name}’s account is unlocked"
 
 
 def _deactivate(advisor: Advisor) -> str:
@@ -140,7 +137,6 @@ def _reactivate(advisor: Advisor) -> str:
 ACTIONS: dict[str, Callable[[Advisor], str]] = {
     "grant": _grant,
     "revoke": _revoke,
-    "unlock": _unlock,
     "deactivate": _deactivate,
     "reactivate": _reactivate,
 }

@@ -1,7 +1,13 @@
 """The intake surface: anonymous self-referral, and return with a reference phrase."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("intake", __name__)
+from flask import Flask
 
-from app.intake import views  # noqa: E402, F401  (routes register on import)
+
+def init_app(app: Flask) -> None:
+    from app.intake.cli import recipients_cli
+    from app.intake.views import bp  # routes register on import
+
+    app.register_blueprint(bp)
+    app.cli.add_command(recipients_cli)

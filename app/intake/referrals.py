@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import intake_db as db
-from app.intake import journey, recipients
+from app.intake import recipients
 from app.models.base import random_id
 from app.models.intake import Message, Referral
+from app.questionnaire import journey
 from crypto.envelope import open_record, seal_record
 from crypto.errors import DecryptionError
 from crypto.keyfile import Argon2Params
@@ -114,11 +115,11 @@ def send_message(referral: Referral, body: str) -> None:
     if provider_key is None or referral.status in ("closed", "withdrawn"):
         raise NoRecipient(referral.service)
     message_id = random_id()
-    position = db.session.scalar(
+    position = db.session.execute(
         select(func.coalesce(func.max(Message.position), 0)).where(
             Message.referral_id == referral.id
         )
-    )
+    ).scalar_one()
     referrer_key = PublicKey.from_bytes(referral.referrer_public_key or b"")
     db.session.add(
         Message(
@@ -142,7 +143,7 @@ def withdraw(referral: Referral) -> None:
 
     The row (service, dates, status 'withdrawn') stays so the provider is told at its next
     sync and the counts stay right; no sealed content, messages or phrase lookup remain.
-    `closed_on` is the withdrawal date the delivery API reports (app/intake/handover.py).
+    `closed_on` is the withdrawal date the delivery API reports (app/intake/outgoing.py).
     """
     referral.sealed = None
     referral.lookup_id = None

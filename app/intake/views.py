@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, session, url_for
+import logging
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
-from app.extensions import csrf, limiter
-from app.intake import bp, forms, journey, recipients, referrals
+from app.extensions import csrf
+from app.intake import recipients, referrals
+from app.questionnaire import forms, journey
+from app.web import expensive, fair_use, proof_of_work
 from crypto.errors import PhraseError
+from crypto.keyfile import Argon2Params
 from crypto.keys import PrivateKey
 from crypto.phrase import normalise_phrase
 
-Page = str | Response
+Page = str | Response | tuple[str, int]  # a body, a redirect, or a body with its status
+
+bp = Blueprint("intake", __name__)
+log = logging.getLogger(__name__)
 
 
 def _answers() -> journey.Answers:
     return dict(session.get("answers", {}))
 
 
-def _cost() -> tuple[bytes, object]:
+def _cost() -> tuple[bytes, Argon2Params]:
     return current_app.config["REFERENCE_PEPPER"], current_app.config["PHRASE_ARGON2"]
 
 
@@ -50,13 +67,34 @@ def exit_page() -> Response:
     return redirect(current_app.config["NEUTRAL_EXIT_URL"], code=303)
 
 
+def _paid_for(purpose: str) -> proof_of_work.Verdict:
+    """Has this request paid for the expensive step (app/web/proof_of_work.py)?"""
+    return proof_of_work.check(
+        purpose,
+        request.form.get(proof_of_work.FIELD),
+        request.form.get(proof_of_work.PROOF_FIELD),
+    )
+
+
+def _wait_page(verdict: proof_of_work.Verdict, keep: dict[str, str]) -> Page:
+    """Without JavaScript, a fast request waits out its challenge: a plain page, a button."""
+    return render_template(
+        "intake/wait.html",
+        challenge=verdict.challenge,
+        seconds=max(verdict.wait_seconds, 1),
+        keep=keep,
+    )
+
+
 @bp.route("/referral/<slug>", methods=["GET", "POST"])
+@fair_use.limit("LIMIT_FORM_PAGES")
 def question(slug: str) -> Page:
     step = journey.BY_SLUG.get(slug)
     answers = _answers()
     if step is None or not step.applies(answers):
         abort(404)
-    form = step.form(data=journey.form_data(step, answers))
+    # Saved answers fill the page shown; a page sent back is read only from what was sent.
+    form = step.form(data=journey.form_data(step, answers) if request.method == "GET" else None)
     if form.validate_on_submit():
         if slug == "service" and form.service.data not in recipients.open_services():
             form.service.errors = [
@@ -71,14 +109,17 @@ def question(slug: str) -> Page:
                 return redirect(url_for(".question", slug=following), code=303)
             return redirect(url_for(".check"), code=303)
     back = journey.previous_slug(answers, slug)
-    slugs = [each.slug for each in journey.applicable(answers)]
+    if back:
+        back_url = url_for(".question", slug=back)
+    else:  # the optional pages are reached from check-your-answers
+        back_url = url_for(".check") if step.optional else url_for(".start")
     return render_template(
         f"intake/questions/{slug}.html",
         form=form,
         step=step,
-        back_url=url_for(".question", slug=back) if back else url_for(".start"),
+        back_url=back_url,
         # Tab titles stay neutral (G7): someone glancing at history sees only a number.
-        page_title=f"Question {slugs.index(slug) + 1} of {len(slugs)}",
+        page_title=journey.page_title(answers, step),
         open_services=recipients.open_services(),
     )
 
@@ -89,6 +130,13 @@ def begin() -> Response:
     return redirect(url_for(".question", slug=journey.STEPS[0].slug), code=303)
 
 
+@bp.get("/referral/optional")
+def optional_questions() -> Response:
+    """'Answer the optional questions' on check-your-answers: walk through them all."""
+    session.pop("changing", None)
+    return redirect(url_for(".question", slug=journey.OPTIONAL_STEPS[0].slug), code=303)
+
+
 @bp.get("/referral/change/<slug>")
 def change(slug: str) -> Response:
     """A 'Change' link on check-your-answers: return there after the page."""
@@ -97,7 +145,7 @@ def change(slug: str) -> Response:
 
 
 @bp.route("/referral/check", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@fair_use.limit("LIMIT_SUBMIT")
 def check() -> Page:
     answers = _answers()
     missing = journey.first_missing(answers)
@@ -106,31 +154,52 @@ def check() -> Page:
     form = forms.SubmitForm()
     problem = None
     if form.validate_on_submit():
+        verdict = _paid_for("submit")
+        if not verdict.accepted:
+            return _wait_page(verdict, {})
         pepper, params = _cost()
         try:
-            sent = referrals.submit(answers, pepper, params)
+            with expensive.slot():
+                sent = referrals.submit(answers, pepper, params)
         except referrals.NoRecipient:
             problem = "no_recipient"
         except referrals.NotStored:
             problem = "not_stored"
+        except recipients.KeysNotVouched as refusal:
+            # Content-free: why, never what was typed (G1). Nothing was sealed or stored.
+            log.error("referral not sealed: %s", refusal)
+            problem = "keys_unverified"
         else:
+            quota_id = session.get(fair_use.SESSION_ID)
             session.clear()
+            session[fair_use.SESSION_ID] = quota_id  # the session's quota outlives its answers
             session["sent_phrase"] = sent.phrase
+            # The phrase page says what happens next in the words of the route chosen.
+            session["sent_route"] = answers.get("contact_method", "")
             return redirect(url_for(".sent"), code=303)
-    status = 503 if problem == "not_stored" else 200
+    status = 503 if problem in ("not_stored", "keys_unverified") else 200
     return render_template(
-        "intake/check.html", form=form, rows=journey.summary(answers), problem=problem
+        "intake/check.html",
+        form=form,
+        rows=journey.summary(answers),
+        problem=problem,
+        challenge=proof_of_work.issue("submit"),
     ), status
 
 
 @bp.get("/referral/sent")
 def sent() -> Page:
     phrase = session.pop("sent_phrase", None)
-    return render_template("intake/sent.html", phrase=phrase.split(" ") if phrase else None)
+    route = session.pop("sent_route", None)
+    return render_template(
+        "intake/sent.html",
+        phrase=phrase.split(" ") if phrase else None,
+        phrase_only=route == "phrase_only",
+    )
 
 
 @bp.route("/return", methods=["GET", "POST"])
-@limiter.limit("10 per minute;60 per hour", methods=["POST"])
+@fair_use.limit("LIMIT_PHRASE_LOOKUP")
 def return_with_phrase() -> Page:
     form = forms.ReturnForm()
     if form.validate_on_submit():
@@ -139,17 +208,24 @@ def return_with_phrase() -> Page:
         except PhraseError as error:
             form.phrase.errors = [str(error)]
         else:
-            found = referrals.find(phrase, *_cost())
+            verdict = _paid_for("lookup")
+            if not verdict.accepted:
+                return _wait_page(verdict, {"phrase": form.phrase.data})
+            with expensive.slot():
+                found = referrals.find(phrase, *_cost())
             if found is None or found[0].status == "withdrawn":
                 form.phrase.errors = [
                     "We could not find a referral with that reference phrase. Check each word"
                 ]
             else:
                 referral, key = found
+                # `session` is typed as Flask's SessionMixin; ours is a SplitSession.
                 session.regenerate()  # type: ignore[attr-defined]
                 session["referrer"] = {"referral": referral.id, "key": key.to_bytes().hex()}
                 return redirect(url_for(".status"), code=303)
-    return render_template("intake/return.html", form=form)
+    return render_template(
+        "intake/return.html", form=form, challenge=proof_of_work.issue("lookup")
+    )
 
 
 def _signed_in() -> tuple[referrals.Referral, PrivateKey]:
@@ -164,7 +240,7 @@ def _signed_in() -> tuple[referrals.Referral, PrivateKey]:
 
 
 @bp.route("/status", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"])
+@fair_use.limit("LIMIT_MESSAGES")
 def status() -> Page:
     referral, key = _signed_in()
     form = forms.MessageForm()
@@ -176,6 +252,9 @@ def status() -> Page:
             problem = "closed"
         except referrals.NotStored:
             problem = "not_stored"
+        except recipients.KeysNotVouched as refusal:
+            log.error("message not sealed: %s", refusal)
+            problem = "keys_unverified"
         else:
             session["message_sent"] = True
             return redirect(url_for(".status"), code=303)
@@ -187,7 +266,7 @@ def status() -> Page:
         form=form,
         problem=problem,
         just_sent=session.pop("message_sent", False),
-    )
+    ), 503 if problem in ("not_stored", "keys_unverified") else 200
 
 
 @bp.route("/status/delete", methods=["GET", "POST"])

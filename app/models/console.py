@@ -92,6 +92,44 @@ class KeyGrant(ConsoleBase):
     advisor: Mapped[Advisor] = relationship(back_populates="grants")
 
 
+class SigningKeyRecord(ConsoleBase):
+    """The provider's signing key: verify key in clear, signing key only in custody (G2)."""
+
+    __tablename__ = "signing_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    verify_key: Mapped[bytes] = mapped_column(LargeBinary)
+    recovery_blob: Mapped[bytes] = mapped_column(LargeBinary)  # under the offline recovery key
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SigningKeyGrant(ConsoleBase):
+    """The signing key sealed to one advisor's public key; deleting it revokes."""
+
+    __tablename__ = "signing_key_grants"
+    __table_args__ = (UniqueConstraint("advisor_id", "key_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    advisor_id: Mapped[str] = mapped_column(ForeignKey("advisors.id"), index=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("signing_keys.key_id"))
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
+    granted_by: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class KeySetRecord(ConsoleBase):
+    """A signed recipient key set (crypto.key_set); the highest sequence is the one in use."""
+
+    __tablename__ = "key_sets"
+
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    # Set once intake has accepted it through the delivery API (or None: still to push).
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+
+
 class Case(ConsoleBase):
     """A referral on the provider side; its content stays sealed to a recipient key."""
 
@@ -184,6 +222,17 @@ class AuditEntry(ConsoleBase):
     detail: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditTally(ConsoleBase):
+    """Today's count of one action anyone can cause (an anonymous failed sign-in); chained
+    into the audit log as one entry once the day is over (app/console/audit.py `tally`)."""
+
+    __tablename__ = "audit_tallies"
+
+    action: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ConsoleSession(ConsoleBase):

@@ -14,9 +14,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import IntakeBase, random_id
 
-SERVICES = ("idva", "isva", "not_sure")
-REFERRAL_STATUSES = ("received", "delivered", "with_advisor", "closed", "withdrawn")
-
 
 class Recipient(IntakeBase):
     """A provider organisation that can open referrals (it holds the private keys)."""
@@ -26,6 +23,10 @@ class Recipient(IntakeBase):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     created_on: Mapped[date] = mapped_column(Date, default=date.today)
+    # The provider's recipient keys as its signing key signed them (crypto.key_set). Verified
+    # against the fingerprint pinned in deployment configuration before every seal: this
+    # database is not trusted to say which key is the provider's (G2).
+    key_set: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     keys: Mapped[list[RecipientKey]] = relationship(
         back_populates="recipient", order_by="RecipientKey.generation"
@@ -146,3 +147,18 @@ class ApiToken(IntakeBase):
     revoked_on: Mapped[date | None] = mapped_column(Date)
 
     recipient: Mapped[Recipient] = relationship()
+
+
+class AuditHead(IntakeBase):
+    """A copy of the provider console's audit-chain head, sent with each sync (G8).
+
+    Append-only: intake inserts heads and never updates or deletes one (app/intake/audit_heads.py),
+    so the console can check that its own log was not rewritten or cut short since.
+    """
+
+    __tablename__ = "audit_heads"
+
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("recipients.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # HMAC-SHA256 (hex) of the console's entry `seq`, under a key intake never holds.
+    mac: Mapped[str] = mapped_column(String(64))

@@ -2,8 +2,8 @@
 
 Nothing here is about a person who referred: a release holds a protected table (G6), an
 export row says which analyst downloaded which period's tables and on which day. Dates only,
-never a time of day (G4). The time-bound parts of signing in (lockout, used codes) live in
-the expiring rate-limit store instead (app/standards/guard.py), so no row holds a moment.
+never a time of day (G4). The time-bound parts of signing in (failure counts, used codes) live in
+the expiring rate-limit store instead (app/accounts/throttle.py), so no row holds a moment.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 Protected aggregates only: intake's own tables for completed periods, measured from clear
 workflow dates, and the provider's statistical returns, each released once and never
-revised. Importing this package is cheap and has no side effects (the provider console may
-import the catalogue); `init_app` wires the surface into the intake app.
+revised. `init_app` wires the surface into the intake app.
 """
 
 from __future__ import annotations
@@ -12,11 +11,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Settings, analysts' sessions and login, the rate-limit-store guard, the blueprint."""
-    from app.standards import access, guard, settings
+    """Settings, analysts' sessions and login, the blueprint and the `flask standards`
+    commands."""
+    from app.standards import access, auth_views, dashboard_views, settings  # noqa: F401
     from app.standards.blueprint import bp
+    from app.standards.cli import standards_cli
 
     settings.init_app(app)
-    guard.init_app(app)
     access.init_app(app)
     app.register_blueprint(bp)
+    app.cli.add_command(standards_cli)

@@ -15,11 +15,12 @@ from __future__ import annotations
 from flask import Flask, Request, Response, redirect, request, url_for
 from flask.sessions import SessionInterface, SessionMixin
 from flask_login import LoginManager, current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import intake_db as db
 from app.models.standards import Analyst, AnalystSession
-from app.split_session import SplitSessionInterface
 from app.standards.analysts import is_set_up
+from app.web.split_session import SplitSessionInterface
 
 PREFIX = "/standards"
 PUBLIC_ENDPOINTS = {
@@ -87,7 +88,7 @@ def signed_in_analyst() -> Analyst | None:
     return user if user.active and is_set_up(user) else None
 
 
-def require_analyst() -> Response | None:
+def require_analyst() -> BaseResponse | None:
     """before_request for the whole blueprint: anything not public needs a signed-in analyst."""
     if request.endpoint in PUBLIC_ENDPOINTS or signed_in_analyst() is not None:
         return None

@@ -41,7 +41,3 @@ def _error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
     heading, body = ERRORS.get(code, ("Something went wrong", "Go back and try again."))
     return render_template("standards/error.html", heading=heading, body=body), code
-
-
-# Routes register on import; each module is one area of the surface.
-from app.standards import auth_views, dashboard_views  # noqa: E402, F401

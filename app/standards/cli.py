@@ -22,7 +22,11 @@ def release() -> None:
 
 
 def _setup_link(token: str) -> str:
-    return f"/standards/setup/{token}"
+    from app.accounts.links import setup_link
+    from app.standards.analysts import BASE_URL
+    from app.standards.blueprint import bp
+
+    return setup_link(BASE_URL, bp.url_prefix or "", token)
 
 
 @standards_cli.command("create-analyst")
@@ -70,6 +74,6 @@ def _print_link(email: str, token: str) -> None:
 
     days = current_app.config["ANALYST_INVITE_DAYS"]
     click.echo(f"Analyst account ready to set up for {email}.")
-    click.echo(f"Setup link (one use, valid {days} days), after the intake's address:")
+    click.echo(f"Setup link (one use, valid {days} days):")
     click.echo(f"  {_setup_link(token)}")
     click.echo("Pass it on securely: whoever opens it first sets the password.")

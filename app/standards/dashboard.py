@@ -16,7 +16,7 @@ from app.disclosure import TOTAL, Period
 from app.extensions import intake_db as db
 from app.models.intake import Recipient
 from app.models.standards import Release
-from app.standards.catalogue import INTAKE_TABLES, PROVIDER_TABLES, TableSpec, spec_for
+from app.return_contract import INTAKE_TABLES, PROVIDER_TABLES, TableSpec, spec_for
 from app.standards.charts import Chart, bar_chart
 from app.standards.stored import Measure, content, period_order, releases
 
@@ -55,7 +55,7 @@ class ShownTable:
             f"{self.slug}",
             f"{self.spec.caption}, {period}",
             [row.words for row in self.rows],
-            [row.figure for row in self.rows],  # type: ignore[misc]
+            [row.figure for row in self.rows],
         )
 
 

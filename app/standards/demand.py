@@ -62,7 +62,8 @@ def quarter_demand(
     None always means withheld.
     """
     assert quarter.quarter is not None
-    known = None if None in released_totals else sum(released_totals)  # type: ignore[arg-type]
+    present = [total for total in released_totals if total is not None]
+    known = sum(present) if len(present) == len(released_totals) else None
     figures = _against_capacity(quarter.quarter, known, capacity)
     left = 4 - quarter.quarter
     if left and released_totals:

@@ -1,4 +1,6 @@
-"""Standards forms (GOV.UK widgets). Every POST form carries a CSRF token via FlaskForm."""
+"""Standards forms (GOV.UK widgets). Every POST form carries a CSRF token via FlaskForm.
+
+Sign-in and setup forms are app.accounts.forms, shared with the console."""
 
 from __future__ import annotations
 
@@ -9,10 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import SelectField, SubmitField
 
-# Sign-in, code and password pages are the same for analysts as for advisors: one definition.
-from app.console.account_forms import ChoosePasswordForm, CodeForm, SignInForm
-
-__all__ = ["ChoosePasswordForm", "CodeForm", "ExportForm", "PeriodForm", "SignInForm"]
+__all__ = ["ExportForm", "PeriodForm"]
 
 
 class PeriodForm(FlaskForm):

@@ -43,6 +43,7 @@ from app.disclosure import (
     Arc,
     Bound,
     DisclosureRules,
+    Node,
     Period,
     ProtectedTable,
     _cell_boxes,
@@ -85,7 +86,7 @@ def _flow_side(
             arcs[year.label + " " + name, TOTAL] = (hub, _SINK, *year_box[TOTAL])
         for k in categories:
             row = ("row", name, year.label, k)
-            ends = (hub, row) if inflow else (row, hub)
+            ends: tuple[Node, Node] = (hub, row) if inflow else (row, hub)
             arcs[year.label + " " + name, k] = (*ends, *year_box[k])
         for quarter in (q for q in quarters if q.fy == fy):
             box = _boxes(tables.get((quarter.label, name)), categories, rules)

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, repeat
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import QueryableAttribute
 
 from app.disclosure import Period
 from app.extensions import intake_db as db
 from app.models.intake import Referral
-from app.standards.catalogue import INTAKE_TABLES
+from app.return_contract import INTAKE_TABLES
 from app.working_days import working_days_between
 
 
@@ -63,8 +64,8 @@ class ServiceLevelCounts:
         )
 
 
-def _in(period: Period, column: object) -> object:
-    return column.between(period.start, period.end)  # type: ignore[attr-defined]
+def _in(period: Period, column: QueryableAttribute[date | None]) -> ColumnElement[bool]:
+    return column.between(period.start, period.end)
 
 
 def _complete(counts: dict[str, int], table: str, other: str | None = None) -> dict[str, int]:

@@ -29,7 +29,7 @@ from app.disclosure import (
 from app.extensions import intake_db as db
 from app.models.intake import Recipient
 from app.models.standards import Release
-from app.standards.catalogue import PROVIDER_TABLES, SAME_POPULATION
+from app.return_contract import PROVIDER_TABLES, SAME_POPULATION
 from app.standards.stored import as_table, counts_content, new_release, releases
 
 
@@ -146,8 +146,8 @@ def _read_table(
             problems.append(f"{name}: {code} must be a single count or null, not {value!r}")
     if problems:
         return None, problems
-    ordered = {code: rows[code] for code in categories}  # type: ignore[misc]
-    return ProtectedTable(ordered, total, rules), []  # type: ignore[arg-type]
+    ordered = {code: rows[code] for code in categories}
+    return ProtectedTable(ordered, total, rules), []
 
 
 def _same_population_problems(

@@ -44,8 +44,6 @@ def defaults(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         # them: a release is never revised, so it must not be made while figures still move.
         "STANDARDS_SETTLE_DAYS": int(environ.get("STANDARDS_SETTLE_DAYS", "14")),
         "STANDARDS_IDLE_MINUTES": int(environ.get("STANDARDS_IDLE_MINUTES", "15")),
-        "ANALYST_ATTEMPTS_BEFORE_LOCKOUT": 5,
-        "ANALYST_LOCKOUT_MINUTES": 15,
         "ANALYST_INVITE_DAYS": 3,
         # RFC 9106 second recommended option; tests pass cheaper settings explicitly.
         "ANALYST_ARGON2": Argon2Params(time_cost=3, memory_kib=65536, parallelism=4),

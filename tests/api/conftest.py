@@ -17,12 +17,14 @@ from werkzeug.test import TestResponse
 
 from app.api import tokens
 from app.extensions import intake_db
-from app.intake import journey, recipients, referrals
+from app.intake import recipients, referrals
 from app.models.base import random_id
 from app.models.intake import Referral
+from app.questionnaire import journey
 from crypto.envelope import seal_record
 from crypto.keys import PrivateKey
 from tests.api import openapi_check
+from tests.provider_signing import register_signed
 from tests.referrer import Referrer
 
 PROVIDER = "Test advisor service"
@@ -97,7 +99,7 @@ def other_key(app: Flask, provider_key: PrivateKey) -> PrivateKey:
     """A second provider; nothing is routed to it until a test says so."""
     key = PrivateKey.generate()
     with app.app_context():
-        recipients.register(OTHER, key.public_key)
+        register_signed(OTHER, key.public_key)
     return key
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import intake_db
-from app.intake import handover, referrals
+from app.intake import outgoing, referrals
 from app.models.intake import Message, Referral
 from tests.api.conftest import OTHER, PROVIDER, Console, seed_message, seed_referrals, stored
 
@@ -182,7 +182,7 @@ def test_a_batch_is_one_transaction_so_a_failure_half_way_changes_nothing(
     def read_back_fails(*args: object) -> None:
         raise OperationalError("select", {}, Exception("the database went away"))
 
-    monkeypatch.setattr(handover, "_read_back", read_back_fails)
+    monkeypatch.setattr(outgoing, "_read_back", read_back_fails)
     response = console.post("/referrals/delivered", json={"ids": ids})
 
     assert response.status_code == 503

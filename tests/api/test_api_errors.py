@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
 
-from app.intake import handover
+from app.intake import outgoing
 from tests.api import openapi_check
 from tests.api.conftest import Console
 from tests.referrer import Referrer
@@ -102,13 +102,13 @@ def test_an_unexpected_failure_is_a_json_500_and_a_database_outage_a_503(
     def broken(*args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(handover, "pending_referrals", broken)
+    monkeypatch.setattr(outgoing, "pending_referrals", broken)
     assert console.get("/referrals").status_code == 500
 
     def unavailable(*args: object) -> None:
         raise OperationalError("select", {}, Exception("gone"))
 
-    monkeypatch.setattr(handover, "pending_referrals", unavailable)
+    monkeypatch.setattr(outgoing, "pending_referrals", unavailable)
     response = console.get("/referrals")
     assert response.status_code == 503 and response.get_json()["error"] == "unavailable"
 
@@ -143,7 +143,7 @@ def test_nothing_the_api_does_logs_a_token_an_address_or_a_body(
     def broken(*args: object) -> None:
         raise RuntimeError(marker)
 
-    monkeypatch.setattr(handover, "confirm_referral", broken)
+    monkeypatch.setattr(outgoing, "confirm_referral", broken)
     console.post(f"/referrals/{referral['id']}/delivered")
     logged = caplog.text
     token_id, secret = console.token.split(".")[1:]

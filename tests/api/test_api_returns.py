@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from app.disclosure import DisclosureRules, protect_one_way
 from app.extensions import intake_db
 from app.models.standards import Release
-from app.standards.catalogue import PROVIDER_TABLES
+from app.return_contract import PROVIDER_TABLES
 from tests.api.conftest import Console
 
 URL = "/returns/2024-25-Q1"

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from app import create_intake_app
 from app.extensions import intake_db
-from app.intake import recipients
 from app.models.intake import ApiToken
 from crypto.keys import PrivateKey
 from tests.api.conftest import OTHER, PROVIDER, Console, issue_token
 from tests.conftest import intake_settings
+from tests.provider_signing import register_signed
 
 TOKEN_FORMAT = re.compile(r"sr1\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})")
 
@@ -117,7 +117,7 @@ def test_requests_are_rate_limited_per_token_with_a_json_429(
                 "API_RATE_LIMIT": "3 per minute"}
     limited = create_intake_app(settings)
     with limited.app_context():
-        recipients.register(OTHER, PrivateKey.generate().public_key)
+        register_signed(OTHER, PrivateKey.generate().public_key)
     first = Console(limited.test_client(), issue_token(limited, PROVIDER))
     second = Console(limited.test_client(), issue_token(limited, OTHER))
     assert [first.get("/referrals").status_code for _ in range(3)] == [200] * 3

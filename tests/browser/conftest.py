@@ -21,11 +21,12 @@ from werkzeug.serving import make_server
 from app import create_intake_app
 from app.extensions import intake_db
 from app.intake import recipients
-from app.privacy_logging import QuietRequestHandler
+from app.web.privacy_logging import QuietRequestHandler
 from crypto.keys import PrivateKey
 from tests.browser.accessibility import launch_chromium
 from tests.browser.intake_pages import SCRIPTLESS, close_copy
 from tests.conftest import intake_settings
+from tests.provider_signing import register_signed
 
 LOCAL_HOST = "127.0.0.1"
 PHONE = {
@@ -220,7 +221,7 @@ def live_intake(database_url: str, neutral_url: str) -> Iterator[LiveIntake]:
     with app.app_context():
         intake_db.drop_all()
         intake_db.create_all()
-        recipients.register("Test advisor service", PrivateKey.generate().public_key)
+        register_signed("Test advisor service", PrivateKey.generate().public_key)
         for service in ("idva", "isva", "not_sure"):
             recipients.assign(service, "Test advisor service")
     server = make_server(LOCAL_HOST, 0, app, threaded=True, request_handler=QuietRequestHandler)

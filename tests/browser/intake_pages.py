@@ -8,19 +8,13 @@ from collections.abc import Mapping
 
 from playwright.sync_api import BrowserContext, Page
 
+from app.questionnaire.journey import BY_SLUG, OPTIONAL_STEPS
 from tests.browser.accessibility import assert_no_axe_violations
 from tests.referrer import FULL_ANSWERS
+from tests.referrer import MINIMAL_ANSWERS as MINIMAL_ANSWERS  # re-exported for the tests
 
 # Words that must never be in a tab title someone else might glance at (G7).
 REVEALING_TITLE_WORDS = re.compile(r"abuse|violence|rape|sexual|domestic|idva|isva", re.I)
-
-# The fewest answers that make a referral: the required pages only.
-MINIMAL_ANSWERS: dict[str, dict[str, object]] = {
-    "service": {"service": "idva"},
-    "contact": {"contact_method": "phrase_only"},
-    "name": {"name": "Alex"},
-    "confidentiality": {"consent": "y"},
-}
 
 
 # Contexts with JavaScript off. axe-core cannot run in them (its promises never settle), so
@@ -135,19 +129,33 @@ def answer(page: Page, data: Mapping[str, object]) -> list[str]:
 def fill_in_journey(
     tour: Tour, answers: Mapping[str, Mapping[str, object]] = FULL_ANSWERS
 ) -> list[str]:
-    """From the start page, answer every question page in order; end on check-your-answers."""
+    """From the start page, answer the required pages in order to check-your-answers; if
+    `answers` has optional pages, take the offer to answer them there, walk through every
+    optional page (answering those given, leaving the rest) and end on check-your-answers."""
     page = tour.page
     page.goto("/")
     tour.arrive("/")
     page.get_by_role("button", name="Start now").click()
     shown: list[str] = []
-    for slug, data in answers.items():
-        tour.arrive(f"/referral/{slug}")
-        # G7: the browser is not to remember answers for someone else to find.
-        assert page.locator("form[autocomplete=off]").count() == 1, f"autofill on {slug}"
-        shown += answer(page, data)
-        press_continue(page)
+    required = [slug for slug in answers if not BY_SLUG[slug].optional]
+    for slug in required:
+        shown += _answer_page(tour, slug, answers[slug])
     tour.arrive("/referral/check")
+    if any(BY_SLUG[slug].optional for slug in answers):
+        page.get_by_role("link", name="Answer the optional questions").click()
+        for step in OPTIONAL_STEPS:
+            shown += _answer_page(tour, step.slug, answers.get(step.slug, {}))
+        tour.arrive("/referral/check")
+    return shown
+
+
+def _answer_page(tour: Tour, slug: str, data: Mapping[str, object]) -> list[str]:
+    page = tour.page
+    tour.arrive(f"/referral/{slug}")
+    # G7: the browser is not to remember answers for someone else to find.
+    assert page.locator("form[autocomplete=off]").count() == 1, f"autofill on {slug}"
+    shown = answer(page, data)
+    press_continue(page)
     return shown
 
 

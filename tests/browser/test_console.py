@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from app import create_console_app
 from app.extensions import console_db
 from app.models.console import RecipientKeyRecord
-from app.privacy_logging import QuietRequestHandler
+from app.web.privacy_logging import QuietRequestHandler
 from crypto.keys import PrivateKey, PublicKey
 from tests.browser.accessibility import assert_no_axe_violations
 from tests.browser.conftest import DESKTOP, LOCAL_HOST, PHONE, BrowserWatch

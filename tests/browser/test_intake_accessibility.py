@@ -36,7 +36,7 @@ def nothing(page: Page) -> None:
     """Leave the page as it is: send it empty."""
 
 
-CONTACT_DETAILS = {"contact": {"contact_method": "details"}}
+CONTACT_DETAILS = {"contact": {"name": "Sam", "contact_method": "details"}}
 
 # (slug, answers needed to reach it, how to get it wrong, an error message it then shows)
 BROKEN: dict[str, tuple[str, dict[str, dict[str, object]], Callable[[Page], object], str]] = {
@@ -65,9 +65,9 @@ BROKEN: dict[str, tuple[str, dict[str, dict[str, object]], Callable[[Page], obje
         "Enter an email address in the correct format",
     ),
     "name-empty": (
-        "name",
+        "contact",
         {},
-        nothing,
+        lambda page: answer(page, {"contact_method": "phrase_only"}),
         "Enter a first name or another name we can call you",
     ),
     "role-forged": ("role", {}, lambda page: forge(page, "role_group"), "Select your role"),
@@ -84,16 +84,16 @@ BROKEN: dict[str, tuple[str, dict[str, dict[str, object]], Callable[[Page], obje
         "Your account must be 1000 characters or fewer",
     ),
     "urgency-forged": (
-        "urgency",
+        "service",
         {},
-        lambda page: forge(page, "urgency"),
+        lambda page: (answer(page, {"service": "idva"}), forge(page, "urgency")),
         "Select from the options shown",
     ),
     "access-needs-too-long": (
         "access-needs",
         {},
         lambda page: answer(page, {"access_needs": "y" * 301}),
-        "Access needs must be 300 characters or fewer",
+        "Your answer must be 300 characters or fewer",
     ),
     "confidentiality-not-confirmed": (
         "confidentiality",
@@ -165,7 +165,7 @@ def test_check_your_answers_and_the_sent_pages_have_no_violations(
     page = open_page(**DEVICES[device])
     fill_in(page, MINIMAL_ANSWERS)
     page.goto("/referral/check")
-    expect(page.locator(".govuk-summary-list")).to_contain_text("Alex")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("Alex")
     check_page(page)
 
     press_continue(page, "Send my referral")
@@ -192,12 +192,12 @@ def test_status_delete_and_deleted_pages_have_no_violations(
     assert_error_summary_works(phone, "Enter your message")
     check_page(phone)
 
-    phone.get_by_label("Send a message to the advisor service").fill("Hello")
+    phone.get_by_label("Send a message to your advisor").fill("Hello")
     press_continue(phone, "Send message")
     expect(phone.get_by_text("Your message has been sent")).to_be_visible()
     check_page(phone)
 
-    phone.get_by_role("link", name="Delete your referral and messages from this website").click()
+    phone.get_by_role("link", name="Delete your referral and all your messages").click()
     phone.wait_for_url("**/status/delete")
     check_page(phone)
     press_continue(phone, "Yes, delete my referral")
@@ -218,7 +218,7 @@ def test_error_pages_have_no_violations(phone: Page, browser_watch: BrowserWatch
     )
     check_page(phone)
 
-    phone.goto("/referral/name")
+    phone.goto("/referral/contact")
     answer(phone, {"name": "Sam"})
     phone.locator('input[name="csrf_token"]').evaluate("input => input.remove()")
     press_continue(phone)

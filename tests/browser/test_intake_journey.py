@@ -24,7 +24,7 @@ def whole_journey(page: Page) -> None:
     tour = Tour(page)
     shown = fill_in_journey(tour)
 
-    answers = page.locator(".govuk-summary-list").inner_text()
+    answers = "\n".join(page.locator(".govuk-summary-list").all_inner_texts())
     for words in shown:
         assert words in answers, f"{words!r} is not on check your answers"
 
@@ -37,7 +37,7 @@ def whole_journey(page: Page) -> None:
     expect(page.locator(".govuk-summary-list")).to_contain_text("Received")
     expect(page.get_by_text("There are no messages yet.")).to_be_visible()
 
-    page.get_by_label("Send a message to the advisor service").fill(MESSAGE)
+    page.get_by_label("Send a message to your advisor").fill(MESSAGE)
     press_continue(page, "Send message")
     tour.arrive("/status")
     expect(page.get_by_text("Your message has been sent")).to_be_visible()

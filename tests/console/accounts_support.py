@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from app.console import totp
+from app.accounts import totp
 from app.extensions import console_db
 from app.models.console import Advisor, ConsoleSession
 from crypto.aead import unwrap

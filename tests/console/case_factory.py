@@ -13,9 +13,9 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from app.extensions import console_db
-from app.intake import journey
 from app.models.base import ConsoleBase, random_id
 from app.models.console import AuditEntry, Case, CaseMessage
+from app.questionnaire import journey
 from crypto.envelope import seal_record
 from crypto.keys import PrivateKey, PublicKey
 

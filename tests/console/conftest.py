@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from argon2 import PasswordHasher
@@ -17,10 +18,24 @@ from flask.testing import FlaskClient
 
 from app import create_console_app
 from app.extensions import console_db
-from app.models.console import Advisor, KeyGrant, RecipientKeyRecord
-from crypto.custody import grant_recipient_key, new_advisor_key, new_recovery_key, wrap_for_recovery
+from app.models.console import (
+    Advisor,
+    KeyGrant,
+    KeySetRecord,
+    RecipientKeyRecord,
+    SigningKeyRecord,
+)
+from crypto.custody import (
+    grant_recipient_key,
+    new_advisor_key,
+    new_recovery_key,
+    wrap_for_recovery,
+    wrap_signing_key_for_recovery,
+)
+from crypto.key_set import sign_key_set, verify_key_set
 from crypto.keyfile import TEST_PARAMS
 from crypto.keys import PrivateKey
+from crypto.signing import SigningKey
 
 PASSWORD = "correct horse battery staple"
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -54,13 +69,31 @@ def console_app(console_database_url: str) -> Iterator[Flask]:
 class ProviderKeys:
     recipient: PrivateKey
     recovery_key: str
+    signing: SigningKey
+    key_set: bytes  # signed by `signing`, listing `recipient`: what intake registers
+
+
+def signed_key_set(
+    signing: SigningKey, sequence: int, *keys: PrivateKey, provider: str = "Test provider"
+) -> KeySetRecord:
+    """A console key set row listing `keys` newest first, as provider_keys signs them."""
+    blob = sign_key_set(
+        signing,
+        provider=provider,
+        sequence=sequence,
+        issued=date.today(),
+        public_keys=[key.public_key for key in keys],
+    )
+    digest = verify_key_set(blob, signing.verify_key.fingerprint).digest
+    return KeySetRecord(sequence=sequence, blob=blob, digest=digest, issued_on=date.today())
 
 
 @pytest.fixture
 def provider_keys(console_app: Flask) -> ProviderKeys:
-    """The provider's first recipient key, generated on the provider side."""
+    """The provider's first recipient key and its signing key, made on the provider side."""
     recipient = PrivateKey.generate()
     recovery = new_recovery_key()
+    signing = SigningKey.generate()
     with console_app.app_context():
         console_db.session.add(
             RecipientKeyRecord(
@@ -70,8 +103,20 @@ def provider_keys(console_app: Flask) -> ProviderKeys:
                 recovery_blob=wrap_for_recovery(recipient, recovery),
             )
         )
+        console_db.session.add(
+            SigningKeyRecord(
+                key_id=signing.verify_key.key_id,
+                verify_key=signing.verify_key.to_bytes(),
+                recovery_blob=wrap_signing_key_for_recovery(signing, recovery),
+            )
+        )
+        key_set = signed_key_set(
+            signing, 1, recipient, provider=console_app.config["PROVIDER_NAME"]
+        )
+        console_db.session.add(key_set)
         console_db.session.commit()
-    return ProviderKeys(recipient, recovery)
+        blob = key_set.blob
+    return ProviderKeys(recipient, recovery, signing, blob)
 
 
 @dataclass

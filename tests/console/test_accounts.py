@@ -130,7 +130,7 @@ def test_the_totp_setup_page_shows_an_accessible_inline_svg_qr_code_and_the_key(
     assert "style=" not in svg and "<img" not in html
     assert "https://" not in svg
     assert 'id="setup-key"' in html
-    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
 
 
 def test_a_wrong_code_at_totp_setup_leaves_the_account_unfinished(console_app: Flask) -> None:

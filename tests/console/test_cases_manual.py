@@ -6,8 +6,8 @@ import pytest
 
 from app.console.case_forms import ManualCaseForm
 from app.extensions import console_db
-from app.intake import journey
 from app.models.console import Case, OutboxItem
+from app.questionnaire import journey
 from crypto.envelope import open_record
 from tests.console.case_factory import (
     Today,

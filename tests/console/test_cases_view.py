@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 
 from app.extensions import console_db
-from app.intake import choices
 from app.models.console import Case, KeyGrant, RecipientKeyRecord
+from app.questionnaire import choices
 from crypto.custody import grant_recipient_key, wrap_for_recovery
 from crypto.keys import PrivateKey
 from tests.console.case_factory import (

@@ -5,9 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.console.cases import CLOSURE_REASONS
 from app.extensions import console_db
-from app.intake.delivery import CLOSURE_REASONS as INTAKE_CLOSURE_REASONS
 from app.models.console import Case, OutboxItem, utcnow
 from tests.console.case_factory import (
     Today,
@@ -197,6 +195,3 @@ def test_a_phone_referral_changes_nothing_at_intake(console_app, provider_keys, 
     assert outbox(console_app) == {}
     assert len(audit_entries(console_app, "case_event")) == 2
 
-
-def test_the_closure_reasons_are_the_ones_intake_accepts():
-    assert tuple(CLOSURE_REASONS) == INTAKE_CLOSURE_REASONS

@@ -14,7 +14,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, session
 from flask_login import login_user
 
-from app.console import access, totp
+from app.accounts import totp
+from app.console import access
+from app.console.accounts import STORE
 from app.extensions import console_db
 from app.models.console import Advisor, AuditEntry, Case, KeyGrant, RecipientKeyRecord
 from crypto import aead
@@ -211,7 +213,9 @@ def test_the_console_database_at_rest_opens_nothing_without_a_password_or_recove
                 with pytest.raises(CryptoError):
                     unwrap_advisor_key(wrapped, guess, person.id)
             # SECRET_KEY opens TOTP secrets, by design, and they hold no key material.
-            secret = totp.open_secret(person.totp_secret, app.config["SECRET_KEY"], person.id)
+            secret = totp.open_secret(
+                person.totp_secret, app.config["SECRET_KEY"], person.id, STORE.totp_label
+            )
             assert re.fullmatch(r"[A-Z2-7]{32}", secret)
         for grant in console_db.session.scalars(sa.select(KeyGrant)):
             for guess in guesses:

@@ -17,10 +17,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.console import statistical_return as returns
-from app.console.cases import CLOSURE_REASONS
 from app.disclosure import DisclosureRules, Period, protect_one_way
 from app.extensions import console_db
 from app.models.console import CASE_SOURCES, Advisor, Case
+from app.workflow import CLOSURE_REASONS
 from tests.console.case_factory import Today, audit_entries, make_case
 from tests.console.conftest import ProviderKeys, Staff, sign_in_as
 
@@ -230,7 +230,7 @@ def test_an_answer_the_return_does_not_know_stops_it(
 
 def test_the_categories_are_the_forms_options_the_case_sources_and_closure_reasons(console_app):
     # The catalogue intake checks returns against; the console's own values must fit it.
-    from app.intake.forms import ConnectionForm, EqualityForm, RoleForm
+    from app.questionnaire.forms import ConnectionForm, EqualityForm, RoleForm
 
     with console_app.test_request_context():
         forms = [ConnectionForm(meta={"csrf": False}), RoleForm(meta={"csrf": False}),

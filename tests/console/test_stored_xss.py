@@ -10,7 +10,7 @@ import re
 import pytest
 from markupsafe import escape
 
-from app.intake import journey
+from app.questionnaire import journey
 from tests.console.case_factory import Today, add_message, make_case, post_form
 
 PAYLOADS = (

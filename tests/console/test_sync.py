@@ -200,7 +200,8 @@ def test_every_run_is_audited_by_the_sync_with_counts_only(linked: Linked) -> No
         ).all()
         assert [(e.actor, e.subject) for e in runs] == [("sync", ""), ("sync", "")]
         assert json.loads(runs[0].detail) == {
-            "new_cases": 1, "new_messages": 0, "withdrawals": 0, "pushed": 0, "errors": 0
+            "new_cases": 1, "new_messages": 0, "withdrawals": 0, "pushed": 0, "errors": 0,
+            "refused": 0, "key_alarms": 0,
         }
         assert json.loads(runs[1].detail)["new_cases"] == 0
 

@@ -7,20 +7,22 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import select
 
-from app import demo, demo_console
 from app.api import tokens
 from app.extensions import console_db
-from app.intake import recipients
 from app.models.console import RecipientKeyRecord
 from crypto.custody import open_with_recovery
 from crypto.keyfile import unprotect
 from crypto.keys import PrivateKey
+from demo import console as demo_console
+from demo import run as demo
+from tests.provider_signing import register_signed
 
 
 def test_the_demo_gives_the_console_the_key_intake_seals_to_with_a_working_recovery_copy(
     console_app: Flask, tmp_path: Path
 ) -> None:
     public = demo.demo_provider_key(tmp_path)
+    demo.demo_key_set(tmp_path, public)  # make run writes the signing key and key set first
     with console_app.app_context():
         console_db.drop_all()  # the demo builds its database with the real migrations
 
@@ -44,7 +46,7 @@ def test_the_demo_issues_the_consoles_api_token_once_and_keeps_it_private(
 ) -> None:
     app.instance_path = str(tmp_path)
     with app.app_context():
-        recipients.register(demo.DEMO_PROVIDER, PrivateKey.generate().public_key)
+        register_signed(demo.DEMO_PROVIDER, PrivateKey.generate().public_key)
 
     first = demo_console.intake_token(app, demo.DEMO_PROVIDER)
     again = demo_console.intake_token(app, demo.DEMO_PROVIDER)

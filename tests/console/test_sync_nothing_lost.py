@@ -29,11 +29,14 @@ DEAD = "http://127.0.0.1:9/api/v1"  # nothing listens on the discard port
 
 
 class IntakeGoesAway(IntakeClient):
-    """Every request after the first `pulls` GETs meets a closed port (a real failure)."""
+    """Every request after the first `pulls` GETs meets a closed port (a real failure). The
+    key-set check that opens every sync (G2) still gets through."""
 
     pulls = 1
 
     def request(self, method: str, path: str, body: str | None = None) -> Answer:
+        if path == "/key-set":
+            return super().request(method, path, body)
         if method == "GET" and self.pulls > 0:
             object.__setattr__(self, "pulls", self.pulls - 1)
             return super().request(method, path, body)
@@ -151,7 +154,8 @@ def test_when_the_console_cannot_store_a_referral_intake_is_not_told_and_keeps_i
 
     assert tripped == [at]
     assert broken.new_cases == 0 and "console database error" in broken.errors[0]
-    assert [m for m, _ in SENT] == ["GET"]  # no confirmation was sent
+    # The key-set check, then one pull; no confirmation was sent.
+    assert [m for m, path in SENT if path != "/key-set"] == ["GET"]
     assert _sealed_at_intake(linked, ids) == [True, True]
     assert linked.counts() == (0, 0)
     again = linked.sync()

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.console import cli_sync
+from app.console import commands
 from app.extensions import console_db
 from app.models.console import AuditEntry
 from tests.console.conftest import Staff, sign_in_as
@@ -57,7 +57,8 @@ def test_the_button_shows_problems_in_plain_words(
 
     page = _press(client)
 
-    assert "1 problem: pulling referrals: intake could not be reached" in page
+    # The key-set check comes first in every sync (G2), so that is where it notices.
+    assert "1 problem: sending the key set to intake: intake could not be reached" in page
 
 
 def test_a_sync_without_a_csrf_token_is_refused_and_runs_nothing(
@@ -117,7 +118,7 @@ def test_the_command_keeps_syncing_every_n_seconds_until_stopped(
         else:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_sync.time, "sleep", sleep)
+    monkeypatch.setattr(commands.time, "sleep", sleep)
     linked.refer()
 
     result = linked.console.test_cli_runner().invoke(args=["console", "sync", "--every", "30"])

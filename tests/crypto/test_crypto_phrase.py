@@ -13,6 +13,7 @@ from crypto import (
 )
 from crypto.keyfile import TEST_PARAMS, Argon2Params
 from crypto.phrase import PHRASE_ENTROPY_BITS, WORDLIST
+from crypto.word_list import KIND_WORDS
 
 PEPPER = b"p" * 16
 PHRASE = "legal winner thank year wave sausage worth useful"
@@ -20,8 +21,9 @@ PHRASE = "legal winner thank year wave sausage worth useful"
 
 def test_a_phrase_has_at_least_80_bits_of_entropy():
     assert WORDS_PER_PHRASE == 8
-    assert len(set(WORDLIST)) ** WORDS_PER_PHRASE == 2048**8 >= 2**80
-    assert PHRASE_ENTROPY_BITS == 88 == math.log2(2048**8)
+    # New phrases come from the kinder list (tests/crypto/test_crypto_word_list.py).
+    assert len(set(KIND_WORDS)) ** WORDS_PER_PHRASE >= 2**80
+    assert PHRASE_ENTROPY_BITS == math.log2(len(KIND_WORDS) ** 8) >= 80
 
 
 def test_the_word_list_is_the_one_the_mnemonic_package_ships():
@@ -142,3 +144,52 @@ def test_referrer_secrets_repr_never_contains_the_private_key():
     assert secrets.lookup_id in shown
     assert secrets.private_key.to_bytes().hex()[:16] not in shown
     assert "private_key" not in shown
+
+
+# --- the auth key shared with the provider -----------------------------------------------
+
+
+def test_the_auth_key_is_32_bytes_and_re_derived_identically_from_the_phrase() -> None:
+    first = derive_referrer_secrets(PHRASE, PEPPER, TEST_PARAMS)
+    again = derive_referrer_secrets(PHRASE.upper(), PEPPER, TEST_PARAMS)
+    assert len(first.auth_key) == 32
+    assert first.auth_key == again.auth_key
+
+
+def test_the_auth_key_is_hkdf_of_the_master_secret_under_its_own_label() -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from crypto.keyfile import argon2id
+
+    master = argon2id(PHRASE.encode(), PEPPER, TEST_PARAMS)
+    expected = HKDF(hashes.SHA256(), 32, salt=None, info=b"safe-referral/v1/referrer-auth-key")
+    assert derive_referrer_secrets(PHRASE, PEPPER, TEST_PARAMS).auth_key == expected.derive(master)
+
+
+def test_the_auth_key_is_unrelated_to_the_lookup_id_and_the_reply_key() -> None:
+    # The lookup id is stored at intake; the auth key must not be computable from it.
+    s = derive_referrer_secrets(PHRASE, PEPPER, TEST_PARAMS)
+    assert s.auth_key.hex() != s.lookup_id
+    assert s.auth_key not in s.private_key.to_bytes()
+
+
+def test_the_auth_key_differs_per_phrase_and_per_pepper() -> None:
+    base = derive_referrer_secrets(PHRASE, PEPPER, TEST_PARAMS).auth_key
+    other_phrase = derive_referrer_secrets(
+        "abandon ability able about above absent absorb abstract", PEPPER, TEST_PARAMS
+    )
+    other_pepper = derive_referrer_secrets(PHRASE, b"q" * 16, TEST_PARAMS)
+    assert len({base, other_phrase.auth_key, other_pepper.auth_key}) == 3
+
+
+def test_the_auth_key_never_shows_in_repr() -> None:
+    s = derive_referrer_secrets(PHRASE, PEPPER, TEST_PARAMS)
+    assert s.auth_key.hex()[:16] not in repr(s)
+    assert "auth_key" not in repr(s)
+
+
+def test_the_binding_carries_the_reply_public_key_and_auth_key() -> None:
+    s = derive_referrer_secrets(PHRASE, PEPPER, TEST_PARAMS)
+    assert s.binding.public_key == s.private_key.public_key
+    assert s.binding.auth_key == s.auth_key

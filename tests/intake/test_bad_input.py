@@ -18,9 +18,9 @@ from wtforms import BooleanField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.extensions import intake_db
-from app.intake import forms
-from app.intake.journey import STEPS
 from app.models.intake import Message, Referral
+from app.questionnaire import forms
+from app.questionnaire.journey import STEPS
 from crypto.envelope import open_record
 from tests.referrer import FULL_ANSWERS, Referrer
 
@@ -107,7 +107,7 @@ def test_every_field_is_of_a_kind_these_tests_know_how_to_attack():
     assert {str(case) for case in REQUIRED} >= {
         "service.service",
         "contact.contact_method",
-        "name.name",
+        "contact.name",
         "confidentiality.consent",
         "return.phrase",
         "status.body",
@@ -141,7 +141,8 @@ def submit(person: Referrer, case: FieldCase, value: object) -> tuple[int, str]:
     data.pop(case.name, None)
     if value is not None:
         data[case.name] = value
-    response = person.client.post(case.url, data={**data, "csrf_token": token(person)})
+    # The page's own hidden fields: its CSRF token and any proof-of-work challenge.
+    response = person.client.post(case.url, data={**data, **person.hidden(case.url)})
     return response.status_code, response.get_data(as_text=True)
 
 
@@ -221,11 +222,11 @@ def test_a_request_over_the_size_limit_gets_a_plain_too_long_page_whatever_the_f
 
 def test_the_size_limit_is_64_kib(app, person):
     assert app.config["MAX_CONTENT_LENGTH"] == MAX_CONTENT_LENGTH
-    prefix = urlencode({"csrf_token": token_for(person, "/referral/name")}) + "&name="
+    prefix = urlencode({"csrf_token": token_for(person, "/referral/contact")}) + "&name="
     just_over = prefix + "a" * (MAX_CONTENT_LENGTH + 1 - len(prefix))
-    assert post_raw(person, "/referral/name", just_over.encode()).status_code == 413
+    assert post_raw(person, "/referral/contact", just_over.encode()).status_code == 413
     just_under = prefix + "a" * (MAX_CONTENT_LENGTH - 1 - len(prefix))
-    response = post_raw(person, "/referral/name", just_under.encode())
+    response = post_raw(person, "/referral/contact", just_under.encode())
     assert response.status_code == 200  # read in full, then told the name is too long
     assert "Your name must be 60 characters or fewer" in response.get_data(as_text=True)
 
@@ -275,7 +276,7 @@ def test_html_typed_into_a_text_box_is_never_sent_back_raw(person, case):
 def test_html_in_answers_is_shown_escaped_and_stored_exactly_as_typed(app, referrer, provider_key):
     answers = {
         **FULL_ANSWERS,
-        "name": {"name": SCRIPT},
+        "contact": {**FULL_ANSWERS["contact"], "name": SCRIPT},
         "contact-details": {
             **FULL_ANSWERS["contact-details"],
             "safe_times": BROKEN_OUT,
@@ -285,7 +286,7 @@ def test_html_in_answers_is_shown_escaped_and_stored_exactly_as_typed(app, refer
         "access-needs": {"access_needs": BROKEN_OUT},
     }
     referrer.fill_in(answers)
-    for slug in ("name", "contact-details", "what-happened", "access-needs"):
+    for slug in ("contact", "contact-details", "what-happened", "access-needs"):
         page = referrer.client.get(f"/referral/{slug}").get_data(as_text=True)
         assert_never_raw(page)
         assert "alert(1)" in page, slug  # pre-filled, escaped
@@ -334,8 +335,8 @@ def test_nul_control_characters_and_bytes_that_are_not_utf8_never_get_in(person,
 
 
 def test_a_body_of_raw_bytes_that_are_not_utf8_is_refused_without_a_crash(person):
-    body = f"csrf_token={token_for(person, '/referral/name')}&name=a".encode() + b"\xff\xfeb"
-    response = post_raw(person, "/referral/name", body)
+    body = f"csrf_token={token_for(person, '/referral/contact')}&name=a".encode() + b"\xff\xfeb"
+    response = post_raw(person, "/referral/contact", body)
     assert response.status_code == 400  # the form cannot be read at all, token included
     assert "This page has expired" in response.get_data(as_text=True)
 
@@ -396,7 +397,8 @@ def test_a_form_sent_without_its_security_token_gets_the_page_has_expired_messag
 def test_a_security_token_from_another_browser_is_refused(person, client, app):
     other = app.test_client()
     response = other.post(
-        "/referral/name", data={"name": "Sam", "csrf_token": token_for(person, "/referral/name")}
+        "/referral/contact",
+        data={"name": "Sam", "csrf_token": token_for(person, "/referral/contact")},
     )
     assert response.status_code == 400
     assert "This page has expired" in response.get_data(as_text=True)
@@ -417,7 +419,7 @@ def test_a_question_that_does_not_exist_is_page_not_found(person):
 
 def test_a_question_that_does_not_apply_to_the_person_is_page_not_found(referrer):
     referrer.answer("service", FULL_ANSWERS["service"])
-    referrer.answer("contact", {"contact_method": "phrase_only"})
+    referrer.answer("contact", {"name": "Sam", "contact_method": "phrase_only"})
     assert referrer.client.get("/referral/contact-details").status_code == 404
     data = {**FULL_ANSWERS["contact-details"], "csrf_token": token_for(referrer, "/return")}
     assert referrer.client.post("/referral/contact-details", data=data).status_code == 404

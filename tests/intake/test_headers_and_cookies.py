@@ -23,7 +23,7 @@ import app as app_package
 from app import create_intake_app
 from app.config import DEV_PEPPER, DEV_SECRET, ConfigurationError, refuse_unsafe_production
 from app.extensions import intake_db
-from app.intake.journey import STEPS
+from app.questionnaire.journey import STEPS
 from tests.conftest import intake_settings
 from tests.referrer import FULL_ANSWERS, Referrer
 
@@ -212,7 +212,7 @@ def test_every_response_has_a_strict_content_security_policy(visits):
         directives = {
             part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()
         }
-        assert directives.get("default-src") == ["'self'"], visit.name
+        assert directives.get("default-src") == ["'none'"], visit.name
         assert directives.get("frame-ancestors") == ["'none'"], visit.name
         assert "unsafe-inline" not in policy, visit.name
         assert "unsafe-eval" not in policy, visit.name
@@ -350,6 +350,9 @@ def _production_app(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Flask
         "SECRET_KEY": secrets.token_urlsafe(48),
         "REFERENCE_PEPPER": secrets.token_bytes(32),
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",  # RATELIMIT_ENABLED is off here
+        "TRUSTED_PROXIES": 0,
+        # Production refuses to start without a pinned provider signing key (G2).
+        "PINNED_PROVIDER_KEYS": {"Test advisor service": "0" * 32},
     }
     if database_url.startswith("sqlite"):
         # Production refuses SQLite. This test is about cookies, so on the SQLite run every
@@ -396,6 +399,7 @@ def _good_production_config() -> dict[str, object]:
         "REFERENCE_PEPPER": secrets.token_bytes(32),
         "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://intake@db.internal/intake",
         "RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0",
+        "TRUSTED_PROXIES": 1,
     }
 
 
@@ -413,6 +417,7 @@ def test_a_safe_production_configuration_is_accepted():
         ("REFERENCE_PEPPER", b"short", "REFERENCE_PEPPER"),
         ("SQLALCHEMY_DATABASE_URI", "sqlite:///instance/intake.sqlite", "PostgreSQL"),
         ("RATELIMIT_STORAGE_URI", "memory://", "REDIS_URL"),
+        ("TRUSTED_PROXIES", None, "TRUSTED_PROXIES"),
     ],
 )
 def test_production_refuses_to_start_with_an_unsafe_setting(setting, value, complaint):
@@ -423,11 +428,12 @@ def test_production_refuses_to_start_with_an_unsafe_setting(setting, value, comp
 
 def test_production_refuses_the_development_defaults_when_creating_the_app(monkeypatch):
     monkeypatch.setenv("SAFE_REFERRAL_ENV", "production")
-    for name in ("SECRET_KEY", "REFERENCE_PEPPER", "DATABASE_URL", "REDIS_URL"):
+    for name in ("SECRET_KEY", "REFERENCE_PEPPER", "DATABASE_URL", "REDIS_URL", "TRUSTED_PROXIES"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ConfigurationError) as refused:
         create_intake_app()
-    for complaint in ("SECRET_KEY", "REFERENCE_PEPPER", "PostgreSQL", "REDIS_URL"):
+    complaints = ("SECRET_KEY", "REFERENCE_PEPPER", "PostgreSQL", "REDIS_URL", "TRUSTED_PROXIES")
+    for complaint in complaints:
         assert complaint in str(refused.value)
 
 

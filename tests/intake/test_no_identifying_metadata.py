@@ -20,7 +20,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_intake_app
 from app.extensions import intake_db, limiter
-from app.privacy_logging import (
+from app.web.privacy_logging import (
     LOG_FORMAT,
     QuietRequestHandler,
     anonymous_client_key,

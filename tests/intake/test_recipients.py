@@ -7,6 +7,7 @@ something no provider could ever open.
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from crypto.envelope import open_record, recipient_key_id
 from crypto.errors import DecryptionError
 from crypto.keyfile import TEST_PARAMS, protect
 from crypto.keys import PrivateKey
+from crypto.signing import SigningKey
+from tests.provider_signing import signed
 from tests.referrer import FULL_ANSWERS, Referrer
 
 SERVICES = ("idva", "isva", "not_sure")
@@ -30,9 +33,28 @@ def cli(app: Flask, *args: str):
     return app.test_cli_runner().invoke(args=["recipients", *args])
 
 
+SIGNER = SigningKey.generate()
+_SEQUENCE = itertools.count(1)
+
+
+class _EveryNamePinned(dict):
+    """These tests are about registering and routing: every provider's signing key is pinned
+    (tests/intake/test_pinned_keys.py is about the pins themselves)."""
+
+    def get(self, name, default=None):
+        return SIGNER.verify_key.fingerprint
+
+
+@pytest.fixture(autouse=True)
+def _pinned(app: Flask) -> None:
+    app.config["PINNED_PROVIDER_KEYS"] = _EveryNamePinned(any=SIGNER.verify_key.fingerprint)
+
+
 def key_file(tmp_path: Path, key: PrivateKey, name: str = "provider.pub") -> Path:
+    """A signed key set file listing `key`, as `flask console export-key-set` writes it."""
     path = tmp_path / name
-    path.write_text(key.public_key.to_text())
+    path.write_text(armour("SIGNED KEY SET", signed(SIGNER, "Provider", [key.public_key],
+                                                    next(_SEQUENCE))))
     return path
 
 
@@ -66,7 +88,9 @@ def test_registering_a_provider_prints_its_key_id_and_the_fingerprint_to_check_b
     result = cli(app, "register", "Advisor service A", str(key_file(tmp_path, key)))
 
     assert result.exit_code == 0, result.output
-    assert f"Key id {key.public_key.key_id}" in result.output
+    assert f"new referrals go to key {key.public_key.key_id}" in result.output
+    assert f"newest recipient key:  {key.public_key.fingerprint}" in result.output
+    assert f"signing key (pinned):  {SIGNER.verify_key.fingerprint}" in result.output
     assert re.fullmatch(r"([0-9A-F]{4} ){7}[0-9A-F]{4}", key.public_key.fingerprint)
     assert key.public_key.fingerprint in result.output
     with app.app_context():
@@ -122,7 +146,7 @@ def test_registering_refuses_a_file_that_is_not_a_public_key_with_a_clear_messag
     result = cli(app, "register", "Advisor service A", str(path))
 
     assert result.exit_code != 0
-    assert f"{path} is not a Safe Referral public key file" in result.output
+    assert f"{path} is not a Safe Referral signed key set file" in result.output
     assert "Traceback" not in result.output
     assert count(app, Recipient) == 0
     assert count(app, RecipientKey) == 0
@@ -147,7 +171,7 @@ def test_the_same_provider_or_the_same_key_cannot_be_registered_twice(app, tmp_p
 
     same_key = cli(app, "register", "Advisor service B", str(key_file(tmp_path, key)))
     assert same_key.exit_code != 0
-    assert "That public key is already registered" in same_key.output
+    assert "A key in this set is registered to another recipient" in same_key.output
     assert count(app, RecipientKey) == 1
 
 
@@ -166,7 +190,7 @@ def test_after_rotation_new_referrals_use_the_new_key_and_old_ones_still_open_wi
     result = cli(app, "rotate", "Advisor service A", str(key_file(tmp_path, new_key, "new.pub")))
 
     assert result.exit_code == 0, result.output
-    assert "generation 2" in result.output
+    assert "is now number" in result.output
     assert new_key.public_key.key_id in result.output
     assert new_key.public_key.fingerprint in result.output
     Referrer(app.test_client()).refer()
@@ -196,7 +220,7 @@ def test_rotating_refuses_an_unknown_provider_and_a_file_that_is_not_a_key(app, 
     not_a_key = _not_a_public_key(tmp_path, "private key")
     result = cli(app, "rotate", "Advisor service A", str(not_a_key))
     assert result.exit_code != 0
-    assert "is not a Safe Referral public key file" in result.output
+    assert "is not a Safe Referral signed key set file" in result.output
     assert count(app, RecipientKey) == 1
 
 
@@ -251,7 +275,7 @@ def test_listing_shows_each_provider_and_warns_about_services_nobody_receives(ap
 
     assert result.exit_code == 0
     assert "Advisor service A: services idva" in result.output
-    assert f"newest key {key.key_id} (generation 1)" in result.output
+    assert f"newest key {key.key_id}, fingerprint {key.public_key.fingerprint}" in result.output
     assert key.public_key.fingerprint in result.output
     assert "Warning: no recipient for isva" in result.output
     assert "Warning: no recipient for not_sure" in result.output

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from wtforms import StringField
 
 from app.extensions import intake_db
-from app.intake import journey
 from app.models.intake import DraftSession, Message, Recipient, Referral
-from app.split_session import SplitSessionInterface, _row_id
+from app.questionnaire import journey
+from app.web.split_session import SplitSessionInterface, _row_id
 from crypto.envelope import open_record
 from crypto.keyfile import unwrap
 from crypto.phrase import derive_referrer_secrets
@@ -127,7 +127,7 @@ def test_no_log_line_or_stderr_output_holds_what_the_referrer_wrote(
         second.fill_in(marked_answers())
         page = second.answer("contact-details", {"email": refused[0]})
         assert page.status_code == 200 and refused[0] in page.get_data(as_text=True)
-        assert second.client.post("/referral/name", data={"name": refused[1]}).status_code == 400
+        assert second.client.post("/referral/contact", data={"name": refused[1]}).status_code == 400
         with app.app_context():
             Message.__table__.drop(intake_db.engine)
             Referral.__table__.drop(intake_db.engine)

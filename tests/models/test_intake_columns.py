@@ -28,6 +28,7 @@ ALLOWED = {
     "recipients.id": RANDOM_ID,
     "recipients.name": "the provider organisation's name, which the police side commissions",
     "recipients.created_on": "the day the provider was registered at intake",
+    "recipients.key_set": "the provider's signed public keys; verified against the pin (G2)",
     "recipient_keys.key_id": "hash of the provider's public key: which key sealed a referral",
     "recipient_keys.recipient_id": "which provider the public key belongs to",
     "recipient_keys.generation": "key rotation order: new referrals use the newest public key",
@@ -93,6 +94,9 @@ ALLOWED = {
     "exports.period": "which period's released tables were downloaded, for the release log",
     "exports.file_format": "CSV or JSON: which form of the released tables was downloaded",
     "exports.exported_on": "the day of the download, for the release log (a date, never a time)",
+    "audit_heads.recipient_id": "which provider console sent this copy of its audit-chain head",
+    "audit_heads.seq": "the number of the console's newest audit entry at a sync (G8 anchor)",
+    "audit_heads.mac": "that entry's HMAC under the console's key: checkable by the console only",
 }
 
 # Names that would mean a client address, user agent, HTTP Referer header or a moment in time.

@@ -19,13 +19,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from app import two_factor
+from app.accounts import totp
 from app.extensions import intake_db
 from app.intake import recipients
 from app.models.intake import Recipient, Referral
 from app.models.standards import Analyst as AnalystRow
 from crypto.keyfile import TEST_PARAMS
 from crypto.keys import PrivateKey
+from tests.provider_signing import register_signed
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
@@ -40,7 +41,7 @@ def standards_app(app: Flask) -> Flask:
     app.config.update(ANALYST_ARGON2=TEST_PARAMS, FUNDED_CAPACITY=dict(CAPACITY))
     with app.app_context():
         if recipients.route_for("idva") is None:
-            recipients.register("Standards test provider", PrivateKey.generate().public_key)
+            register_signed("Standards test provider", PrivateKey.generate().public_key)
             for service in ("idva", "isva", "not_sure"):
                 recipients.assign(service, "Standards test provider")
     return app
@@ -92,7 +93,7 @@ class Analyst:
         return self.client.post(url, data={**data, "csrf_token": self.token(form_url or url)})
 
     def next_code(self) -> str:
-        step = max(two_factor.current_step(), self.last_step + 1)
+        step = max(totp.current_step(), self.last_step + 1)
         self.last_step = step
         return pyotp.TOTP(self.secret).generate_otp(step)
 

@@ -1,11 +1,11 @@
 """The tables a provider return may hold are the same on both sides: what the console counts
-(app.console.statistical_return) is what intake accepts (app.standards.catalogue)."""
+(app.console.statistical_return) is what intake accepts (app.return_contract)."""
 
 from __future__ import annotations
 
 from app.console.statistical_return import CATEGORIES
-from app.intake import choices
-from app.standards.catalogue import INTAKE_TABLES, PROVIDER_TABLES
+from app.questionnaire import choices
+from app.return_contract import INTAKE_TABLES, PROVIDER_TABLES
 
 
 def test_the_console_returns_exactly_the_tables_and_categories_intake_accepts():

@@ -16,7 +16,7 @@ from markupsafe import escape
 from app.disclosure import DisclosureRules, protect_one_way
 from app.extensions import intake_db
 from app.models.intake import Recipient
-from app.standards.catalogue import PROVIDER_TABLES
+from app.return_contract import PROVIDER_TABLES
 from app.standards.charts import style_hash
 from app.standards.dashboard import period_words
 from app.standards.exports import CSV_HEADER, safe_cell

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from app.disclosure import DisclosureRules, Period, protect_one_way, protect_year
-from app.standards.catalogue import PROVIDER_TABLES, SAME_POPULATION
+from app.return_contract import PROVIDER_TABLES, SAME_POPULATION
 from app.standards.provider_returns import ReturnRefused, accept_provider_return
 from app.standards.stored import releases
 from tests.standards.conftest import recipient_id

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from app.disclosure import DisclosureRules, protect_one_way
 from app.extensions import intake_db
 from app.models.intake import Recipient
-from app.standards.catalogue import PROVIDER_TABLES
+from app.return_contract import PROVIDER_TABLES
 from app.standards.provider_returns import accept_provider_return
 from crypto.keyfile import TEST_PARAMS
 from tests.browser import conftest as live
