@@ -126,8 +126,9 @@ def instructions(instance: Path, console_url: str) -> list[str]:
     console_cli = ".venv/bin/flask --app 'app:create_console_app' console"
     return [
         f"  Provider console: {console_url}/",
-        "To use the console, create the manager account, open the setup link it prints",
-        f"(after {console_url}), then give the manager the demo provider key:",
-        f"  {console_cli} create-manager EMAIL NAME",
+        "To use the console, create the manager account, open the setup link it prints,",
+        "then give the manager the demo provider key:",
+        # The link is built from CONSOLE_BASE_URL, so it names this run's port.
+        f"  CONSOLE_BASE_URL={console_url} {console_cli} create-manager EMAIL NAME",
         f"  {console_cli} recover-access EMAIL   (recovery key: {instance / RECOVERY_FILE})",
     ]
