@@ -4,8 +4,20 @@ G4: an access log line holds the client address, user agent and time of the requ
 none is written. Error logging uses the app's own format (level, logger, message).
 """
 
-bind = "127.0.0.1:8000"  # behind the load balancer / TLS terminator
-workers = 2
+import multiprocessing
+import os
+
+# Behind the load balancer / TLS terminator; GUNICORN_BIND to listen elsewhere.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: each request is short, except a submit or phrase lookup, whose Argon2id
+# (~64 MiB, ARGON2_CONCURRENCY at once per worker) takes about a core. One worker per core,
+# plus one, keeps the cores busy without queueing behind memory (docs/benchmarks.md).
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+# A restarted worker every few thousand requests bounds any slow leak; jitter staggers them.
+max_requests = 5000
+max_requests_jitter = 500
 accesslog = None
 disable_redirect_access_to_syslog = True
 errorlog = "-"
@@ -20,4 +32,6 @@ logconfig_dict = {
         "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
     },
 }
-forwarded_allow_ips = "127.0.0.1"
+# gunicorn itself trusts forwarding headers only from here; the app's ProxyFix (TRUSTED_PROXIES)
+# decides who the client is.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

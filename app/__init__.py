@@ -20,7 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import console_config, intake_config, refuse_unsafe_production
 from app.extensions import console_db, csrf, intake_db, limiter, login_manager, migrate
-from app.web import errors, expensive, fair_use, headers
+from app.web import errors, expensive, fair_use, headers, health, static_assets
 from app.web.privacy_logging import configure_logging
 from app.web.split_session import SplitSessionInterface
 
@@ -39,6 +39,7 @@ def create_intake_app(overrides: dict[str, Any] | None = None) -> Flask:
                      render_as_batch=True)
     _init_web(app)
     app.session_interface = SplitSessionInterface(intake_db, DraftSession)
+    health.init_app(app, intake_db)  # /healthz, /readyz for the load balancer
 
     intake.init_app(app)  # /: anonymous referral and return with a phrase
     api.init_app(app)  # /api/v1: what the provider console pulls and pushes
@@ -58,6 +59,7 @@ def create_console_app(overrides: dict[str, Any] | None = None) -> Flask:
     _init_web(app)
     login_manager.init_app(app)
     app.session_interface = SplitSessionInterface(console_db, ConsoleSession)
+    health.init_app(app, console_db)  # /healthz, /readyz for the load balancer
 
     console.init_app(app)
     return app
@@ -104,4 +106,5 @@ def _init_web(app: Flask) -> None:
     limiter.init_app(app)
     expensive.init_app(app)
     headers.init_app(app)
+    static_assets.init_app(app)  # hashed, pre-compressed files before Flask sees the request
     errors.init_app(app)

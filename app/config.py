@@ -88,6 +88,9 @@ def intake_config() -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_pre_ping": True},
         "REFERENCE_PEPPER": os.environ.get("REFERENCE_PEPPER", "").encode() or DEV_PEPPER,
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        # Redis down: each worker keeps the same limits in memory (looser by the number of
+        # workers, never off), and Flask-Limiter logs the fall-back, with no address.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "SESSION_COOKIE_SECURE": env == "production",
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
         "NEUTRAL_EXIT_URL": os.environ.get("NEUTRAL_EXIT_URL", "https://www.bbc.co.uk/weather"),
@@ -98,6 +101,16 @@ def intake_config() -> dict[str, Any]:
         # Absolute links (analysts' setup links) start here, never at the request's Host.
         "INTAKE_BASE_URL": _base_url("INTAKE_BASE_URL", env, DEV_INTAKE_BASE_URL),
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # The contract's KPI targets, shown beside each released figure on the commissioning
+        # view (app/standards/commissioning.py): % acknowledged within 1 working day, % first
+        # contact attempted within target, and the median working days to first contact.
+        "KPI_TARGETS": {
+            "acknowledged_within_target": int(os.environ.get("KPI_TARGET_ACKNOWLEDGED", "95")),
+            "first_contact_within_target": int(
+                os.environ.get("KPI_TARGET_FIRST_CONTACT", "90")
+            ),
+            "median_days_to_first_contact": int(os.environ.get("KPI_TARGET_MEDIAN_DAYS", "2")),
+        },
         # RFC 9106 second recommended option; tests may pass cheaper settings explicitly.
         "PHRASE_ARGON2": Argon2Params(time_cost=3, memory_kib=65536, parallelism=4),
         # G10: at most this many ~64 MiB derivations at once per worker (docs/benchmarks.md).
@@ -120,6 +133,24 @@ def intake_config() -> dict[str, Any]:
         "LIMIT_MESSAGES": os.environ.get(
             "LIMIT_MESSAGES", "30 per hour per session;600 per hour per address"
         ),
+        # Retention at intake, in days (app/intake/retention.py, dpia/dpia.md section 9).
+        **_intake_retention(),
+    }
+
+
+def _intake_retention() -> dict[str, int]:
+    """Intake's retention periods, in days. The console reads them too, to tell a referrer in
+    a subject access export when intake will delete what it still holds (it never asks
+    intake): set them alike on both sides."""
+    return {
+        name: int(os.environ.get(name, default))
+        for name, default in (
+            ("INTAKE_UNDELIVERED_DAYS", "90"),
+            ("INTAKE_LINK_DAYS_AFTER_CLOSE", "30"),
+            ("INTAKE_LINK_MAX_DAYS", "2190"),
+            ("INTAKE_STUB_DAYS_AFTER_CLOSE", "400"),
+            ("INTAKE_MAX_DAYS", "2555"),
+        )
     }
 
 
@@ -136,6 +167,9 @@ def console_config() -> dict[str, Any]:
         ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_pre_ping": True},
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        # Redis down: each worker keeps the same limits in memory (looser by the number of
+        # workers, never off), and Flask-Limiter logs the fall-back, with no address.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "SESSION_COOKIE_SECURE": env == "production",
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "15")),
         # Cookies ignore the port: beside the intake on one host, each app needs its own name.
@@ -152,6 +186,10 @@ def console_config() -> dict[str, Any]:
         "ADVISOR_ARGON2": Argon2Params(time_cost=3, memory_kib=65536, parallelism=4),
         "PROVIDER_NAME": os.environ.get("PROVIDER_NAME", "the independent advisor service"),
         "RETENTION_DAYS_AFTER_CLOSE": int(os.environ.get("RETENTION_DAYS_AFTER_CLOSE", "2190")),
+        # Shorter periods by how a case closed (app/console/retention.py): no service taken
+        # up (declined, withdrawn) six weeks; the referrer could not be reached six months.
+        "RETENTION_DAYS_NO_SERVICE": int(os.environ.get("RETENTION_DAYS_NO_SERVICE", "42")),
+        "RETENTION_DAYS_UNREACHABLE": int(os.environ.get("RETENTION_DAYS_UNREACHABLE", "183")),
         # A withdrawal keeps the case at least this long (WITHDRAWN_RETENTION_DAYS when set,
         # else the closed-case period), counted from the day the console learns of it:
         # intake's date is not trusted to shorten it (G9).
@@ -160,6 +198,11 @@ def console_config() -> dict[str, Any]:
             if os.environ.get("WITHDRAWN_RETENTION_DAYS")
             else {}
         ),
+        # The provider's policy on case notes in a subject access export (app/console/
+        # subject_access.py): included unless it says otherwise (a note may name others).
+        "SUBJECT_ACCESS_INCLUDES_NOTES": os.environ.get("SUBJECT_ACCESS_INCLUDES_NOTES", "1")
+        != "0",
+        **_intake_retention(),
         "AUDIT_CHAIN_KEY": os.environ.get("AUDIT_CHAIN_KEY", "").encode() or DEV_AUDIT_CHAIN_KEY,
         # The statistical return's disclosure rules; intake checks it against its own (G6).
         "DISCLOSURE_THRESHOLD": int(os.environ.get("DISCLOSURE_THRESHOLD", "10")),

@@ -29,8 +29,10 @@ The neutral form (`Facts`):
   nothing new while its inputs stay released; it must go when one of them is withheld.
 
 Failures. A withheld cell that could be under the threshold must be as uncertain as "[c]"
-promises: its interval starts at 0 (the group may be empty) and spans at least `threshold`
-values (0 to 9 for 10). A withheld cell proven to reach the threshold says only that the
+promises: its interval starts at 0 (the group may be empty) and reaches
+`app.disclosure.withheld_reach` (0 to 9 for a threshold of 10: the one rule, which
+app.disclosure applies table by table).
+ A withheld cell proven to reach the threshold says only that the
 group is large, as releasing it would, but must not be known more precisely than a released
 figure: at least `rounding_base` values. A rounded cell must keep at least `rounding_base`
 possible values, or all that its release allows when the threshold clips them (a released 10
@@ -62,7 +64,12 @@ from dataclasses import dataclass, field, replace
 
 import highspy
 
-from app.disclosure import DisclosureRules, ProtectedTable
+from app.disclosure import DisclosureRules, ProtectedTable, withheld_reach
+
+
+def _round(n: int, base: int) -> int:
+    return (2 * n + base) // (2 * base) * base  # half up, as app.disclosure rounds a count
+
 
 Bound = tuple[int, int | None]  # inclusive; None: no upper bound
 # A count that nothing bounds above is given this bound in the model, so that every solve has
@@ -83,6 +90,9 @@ class Cell:
     value: int | None = None
     hidden: bool = False
     upper: int | None = None  # what else bounds a withheld or hidden count
+    # Released only as the ground of a percentage, never shown: withheld, it is hidden, not
+    # "[c]" (nothing on the page says anything about it then).
+    grounds: bool = False
 
     @property
     def state(self) -> str:
@@ -167,8 +177,12 @@ class Facts:
     def withholding(self, names: Iterable[str]) -> Facts:
         """The same facts with the named figures withheld (the relations stay: they are known)."""
         gone = set(names)
+
+        def withhold(c: Cell) -> Cell:
+            return replace(c, value=None, hidden=c.grounds)
+
         return Facts(
-            tuple(replace(c, value=None) if c.name in gone else c for c in self.cells),
+            tuple(withhold(c) if c.name in gone else c for c in self.cells),
             self.relations,
             tuple(replace(p, value=None) if p.name in gone else p for p in self.percentages),
             tuple(replace(m, value=None) if m.name in gone else m for m in self.medians),
@@ -515,12 +529,16 @@ def _ok(lo: int, hi: int, state: str, rules: DisclosureRules, box: int = 0) -> s
             return f"pinned to {_span(lo, hi)} ({values} value(s)), finer than rounding"
         return None
     if lo >= rules.threshold:
-        if values < rules.rounding_base:
+        # As precise as a released figure may be: the rounding base, or all that a figure
+        # released at the threshold allows (a released 10 means 10 to 12).
+        at_threshold = _box(Cell("", _round(rules.threshold, rules.rounding_base)), rules)
+        allowed = at_threshold[1] - at_threshold[0] + 1 if lo == rules.threshold else 0
+        if values < min(rules.rounding_base, allowed or rules.rounding_base):
             return f"withheld but pinned to {_span(lo, hi)}, finer than a released figure"
         return None
     if lo > 0:
         return f"withheld but proven to be at least {lo}, so the group is not empty"
-    if values < rules.threshold:
+    if hi < withheld_reach(rules):
         return f"withheld but narrowed to {_span(lo, hi)}, fewer values than the threshold hides"
     return None
 

@@ -18,7 +18,11 @@ others (DESIGN G6, issue 13):
   and intake's release saw the same withdrawals; otherwise only online <= received); each
   outcome is at least intake's closures for that reason (the provider also counts the cases
   that came by phone or email);
-- demand figures are worked out from released totals only.
+- demand figures are worked out from released totals only;
+- a percentage worked out from rounded counts (`basis`: the numerators and the denominator,
+  each rounded to the base as a released count would be): the intruder is taken to know
+  those rounded counts, which are bounds like any released count's, and that the numerator
+  and its complement reached the threshold.
 
 A cell's name is "source|provider|period|table|code" ("" provider for intake; "Total" for a
 total), and a measure's is the same with its code, so a withheld name leads back to its table.
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from app.disclosure import TOTAL, Period
+from app.disclosure import TOTAL, DisclosureRules, Period
 from app.release_audit import (
     Cell,
     Derived,
@@ -81,29 +85,40 @@ def history_facts(
     *,
     same_population: Iterable[str] = (),
     shared_withdrawals: bool = True,
+    rules: DisclosureRules | None = None,
+    across_sources: bool = True,
 ) -> Facts:
     """Everything the intruder holds, from every released table of every period."""
+    rules = rules or DisclosureRules()
     tables = {(r.source, r.provider, r.period, r.table): r for r in released}
     parts: list[Facts] = []
     for (source, provider, label, table), r in tables.items():
         if r.content["kind"] == "counts":
-            parts.append(_counts(source, provider, label, table, r.content))
+            parts.append(_counts(source, provider, label, table, r.content, rules))
     intake_periods = sorted(
         {Period.from_label(p) for s, _, p, _ in tables if s == "intake"},
         key=lambda p: (p.end, p.kind == "year"),
     )
     quarters = [p for p in intake_periods if p.kind == "quarter"]
-    parts += [_intake_quarter(tables, q, quarters) for q in quarters]
-    parts += [_intake_year(tables, y) for y in intake_periods if y.kind == "year"]
+    parts += [_intake_quarter(tables, q, quarters, rules) for q in quarters]
+    parts += [_intake_year(tables, y, rules) for y in intake_periods if y.kind == "year"]
     providers = sorted({pr for s, pr, _, _ in tables if s == "provider"})
+
     for provider in providers:
         labels = {p for s, pr, p, _ in tables if s == "provider" and pr == provider}
         periods = sorted(map(Period.from_label, labels), key=lambda p: (p.end, p.kind))
         for period in periods:
             if period.kind == "quarter":
+                # Without `across_sources`, each return is read on its own: only when intake's
+                # tables and the return cannot both be true under any reading.
+                linked = (
+                    tables
+                    if across_sources
+                    else {k: r for k, r in tables.items() if k[0] == "provider"}
+                )
                 parts.append(
                     _provider_quarter(
-                        tables, provider, period, tuple(same_population), shared_withdrawals
+                        linked, provider, period, tuple(same_population), shared_withdrawals
                     )
                 )
             else:
@@ -112,14 +127,21 @@ def history_facts(
 
 
 def _counts(
-    source: str, provider: str, period: str, table: str, content: Mapping[str, Any]
+    source: str,
+    provider: str,
+    period: str,
+    table: str,
+    content: Mapping[str, Any],
+    rules: DisclosureRules,
 ) -> Facts:
     rows: Mapping[str, int | None] = content["rows"]
     cells = [Cell(name(source, provider, period, table, k), v) for k, v in rows.items()]
     total = Cell(name(source, provider, period, table, TOTAL), content["total"])
     if len(cells) == 1 and cells[0].value == total.value:
-        # A one-row table (the caseload) is its own total: one figure, released once.
-        return Facts((*cells, total), (sum_relation(total.name, [cells[0].name]),))
+        # A one-row table (the caseload) is its own total: one figure, released once, so
+        # its row is the total under another name (withholding the total withholds both).
+        row = Cell(cells[0].name, hidden=True)
+        return Facts((row, total), (sum_relation(total.name, [row.name]),))
     return Facts((*cells, total), (sum_relation(total.name, [c.name for c in cells], table),))
 
 
@@ -128,11 +150,34 @@ def _cell(tables: Mapping, key: tuple[str, str, str, str], code: str) -> str | N
     return name(*key, code) if key in tables else None
 
 
-def _intake_quarter(tables: Mapping, quarter: Period, quarters: list[Period]) -> Facts:
+def _hidden_cells(
+    tables: Mapping, label: str, hidden: Mapping[str, str], rules: DisclosureRules
+) -> tuple[tuple[Cell, ...], list[Relation]]:
+    """The counts behind the service levels: never released, or, when a percentage is worked
+    out from their rounded values, known as those rounded values."""
+    r = tables.get(("intake", "", label, "service_levels"))
+    basis: Mapping[str, int | None] = r.content.get("basis", {}) if r is not None else {}
+    cells = tuple(
+        Cell(n, basis[what], grounds=True) if basis.get(what) is not None else Cell(n, hidden=True)
+        for what, n in hidden.items()
+    )
+    relations = []
+    if r is not None and basis:
+        for code, numerator in SERVICE_LEVELS.items():
+            if r.content["rows"].get(code) is not None:
+                # Released only when the complement reached the threshold too.
+                terms = ((hidden["measured"], 1), (hidden[numerator], -1))
+                relations.append(Relation(terms, rules.threshold, None, f"{label}: {code}"))
+    return cells, relations
+
+
+def _intake_quarter(
+    tables: Mapping, quarter: Period, quarters: list[Period], rules: DisclosureRules
+) -> Facts:
     label = quarter.label
     hidden = {what: _hidden(label, what) for what in HIDDEN}
-    cells = tuple(Cell(n, hidden=True) for n in hidden.values())
-    relations = [
+    cells, relations = _hidden_cells(tables, label, hidden, rules)
+    relations += [
         Relation(((hidden["measured"], 1), (hidden["acknowledged_in_time"], -1)), 0, None),
         Relation(((hidden["contacted"], 1), (hidden["contacted_in_time"], -1)), 0, None),
         Relation(((hidden["measured"], 1), (hidden["contacted"], -1)), 0, None),
@@ -156,7 +201,7 @@ def _intake_quarter(tables: Mapping, quarter: Period, quarters: list[Period]) ->
                 terms.append((open_start, -1))
         if terms:
             relations.append(Relation(tuple(terms), 0, 0, f"{label}: the caseload identity"))
-    measures = _service_levels(tables, label, hidden)
+    measures = _service_levels(tables, label, hidden, rules)
     derived = _demand(
         tables, label, [q for q in quarters if q.fy == quarter.fy and q.start <= quarter.start]
     )
@@ -173,13 +218,14 @@ def _next(quarter: Period) -> Period:
 
 
 def _service_levels(
-    tables: Mapping, label: str, hidden: Mapping[str, str]
+    tables: Mapping, label: str, hidden: Mapping[str, str], rules: DisclosureRules
 ) -> tuple[tuple[Percentage, ...], tuple[Median, ...]]:
     r = tables.get(("intake", "", label, "service_levels"))
     if r is None:
         return (), ()
     figures = r.content["rows"]
     steps = r.content.get("steps", {})
+    from_rounded = "basis" in r.content
     percentages = tuple(
         Percentage(
             name("intake", "", label, "service_levels", code),
@@ -187,6 +233,7 @@ def _service_levels(
             hidden["measured"],
             figures.get(code),
             step=int(steps.get(code, 1)),
+            from_rounded=from_rounded,
         )
         for code, numerator in SERVICE_LEVELS.items()
         if code in figures
@@ -222,16 +269,16 @@ def _demand(tables: Mapping, label: str, to_date: list[Period]) -> tuple[Derived
     )
 
 
-def _intake_year(tables: Mapping, year: Period) -> Facts:
+def _intake_year(tables: Mapping, year: Period, rules: DisclosureRules) -> Facts:
     label = year.label
     quarters = [q.label for q in year.quarters() if ("intake", "", q.label, "received") in tables]
     hidden = {what: _hidden(label, what) for what in HIDDEN}
-    cells = tuple(Cell(n, hidden=True) for n in hidden.values())
-    relations = tuple(
+    cells, relations = _hidden_cells(tables, label, hidden, rules)
+    relations += [
         sum_relation(hidden[what], [_hidden(q, what) for q in quarters], f"{label} {what}")
         for what in HIDDEN
-    )
-    facts = Facts(cells, relations, *_service_levels(tables, label, hidden))
+    ]
+    facts = Facts(cells, tuple(relations), *_service_levels(tables, label, hidden, rules))
     facts += Facts(derived=_demand(tables, label, [year]))
     q4 = _cell(tables, ("intake", "", year.quarters()[3].label, "caseload"), TOTAL)
     open_end = _cell(tables, ("intake", "", label, "caseload"), TOTAL)

@@ -63,3 +63,8 @@ CLOSURE_REASONS = {
 def event_column(event: str) -> str:
     """The date column an event sets; KeyError for an event that does not exist."""
     return EVENTS[event].column
+
+# Closings after which no service was taken up, or the referrer could not be reached: the
+# console keeps these cases for shorter periods (app/console/retention.py).
+NO_SERVICE_REASONS = ("declined", "withdrawn")
+UNREACHABLE_REASONS = ("no_contact_possible",)

@@ -21,7 +21,7 @@ import argparse
 import statistics
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -40,12 +40,13 @@ from app.disclosure import (
 from app.release_audit import (
     Facts,
     audit,
-    coarsened_percentage,
     forget,
+    percentage_from_rounded,
     whole_median,
     withhold_until_safe,
 )
 from app.release_facts import Released, difference, history_facts, parse
+from app.standards.audit import withhold
 from app.working_days import working_days_between
 from demo.history import SyntheticCase, history
 
@@ -140,6 +141,10 @@ def truth(today: date, scale: float) -> Truth:
     return Truth(cases, categories)
 
 
+def _round5(n: int) -> int:
+    return (2 * n + 5) // 10 * 5
+
+
 def counts(table: ProtectedTable) -> dict[str, Any]:
     return {"kind": "counts", "rows": dict(table.rows), "total": table.total}
 
@@ -220,13 +225,21 @@ class Releaser:
                 "median_days_to_first_contact": median,
             }
             return {"kind": "measures", "rows": rows}
+        # As app.standards.releases does: from the counts rounded to the base (issue 13).
+        a5, c5, m5 = (_round5(n) for n in (ack, contacted, measured))
+        top_a = a5 if percentage_or_none(ack, measured, RULES) is not None else None
+        top_c = c5 if percentage_or_none(contacted, measured, RULES) is not None else None
         rows = {
-            "acknowledged_within_target": coarsened_percentage(ack, measured, RULES),
-            "first_contact_within_target": coarsened_percentage(contacted, measured, RULES),
+            "acknowledged_within_target": percentage_from_rounded(top_a, m5),
+            "first_contact_within_target": percentage_from_rounded(top_c, m5),
             "median_days_to_first_contact": whole_median(median),
         }
-        steps = {"acknowledged_within_target": 5, "first_contact_within_target": 5}
-        return {"kind": "measures", "rows": rows, "steps": steps}
+        basis = {
+            "acknowledged_in_time": top_a,
+            "contacted_in_time": top_c,
+            "measured": m5 if top_a is not None or top_c is not None else None,
+        }
+        return {"kind": "measures", "rows": rows, "basis": basis}
 
     def _provider(self, q: Period) -> list[Released]:
         return [
@@ -261,22 +274,6 @@ def usefulness(candidate: Facts) -> list[str]:
         return (2 if source == "provider" else 3, item)
 
     return sorted(candidate.items(), key=rank)
-
-
-def withhold(made: list[Released], names: Iterable[str]) -> list[Released]:
-    gone: dict[tuple[str, str, str, str], set[str]] = {}
-    for n in names:
-        source, provider, period, table, code = parse(n)
-        gone.setdefault((source, provider, period, table), set()).add(code)
-    out = []
-    for r in made:
-        codes = gone.get((r.source, r.provider, r.period, r.table), set())
-        content = dict(r.content)
-        content["rows"] = {k: None if k in codes else v for k, v in r.content["rows"].items()}
-        if TOTAL in codes:
-            content["total"] = None
-        out.append(Released(r.source, r.provider, r.period, r.table, content))
-    return out
 
 
 def periods(today: date) -> list[Period]:

@@ -16,6 +16,7 @@ Run: .venv/bin/python -m benchmarks.sync_throughput [--count N] [--page-size N]
 from __future__ import annotations
 
 import argparse
+import secrets
 import statistics
 import tempfile
 import time
@@ -34,7 +35,7 @@ from app.models.base import random_id
 from app.models.console import Case, KeySetRecord, RecipientKeyRecord, SigningKeyRecord
 from app.models.intake import Recipient, RecipientKey, Referral, ServiceRoute
 from benchmarks.submit_cost import TYPICAL
-from crypto.envelope import open_record, seal_record
+from crypto.envelope import ReferrerBinding, open_record, seal_record
 from crypto.key_set import sign_key_set, verify_key_set
 from crypto.keys import PrivateKey
 from crypto.signing import SigningKey
@@ -58,7 +59,9 @@ SIGNER = SigningKey.generate()
 CALLS: dict[str, int] = defaultdict(int)
 
 
-def fill_intake(url: str, key: PrivateKey, count: int, key_set: bytes) -> tuple[object, str]:
+def fill_intake(
+    url: str, key: PrivateKey, count: int, key_set: bytes, legacy: bool = False
+) -> tuple[object, str]:
     app = create_intake_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     app.config["PINNED_PROVIDER_KEYS"] = {"Benchmark provider": SIGNER.verify_key.fingerprint}
     with app.app_context():
@@ -74,7 +77,9 @@ def fill_intake(url: str, key: PrivateKey, count: int, key_set: bytes) -> tuple[
         for service in ("idva", "isva", "not_sure"):
             intake_db.session.add(ServiceRoute(service=service, recipient_id=owner.id))
         intake_db.session.commit()
-        referrer_key = PrivateKey.generate().public_key.to_bytes()
+        referrer = PrivateKey.generate().public_key
+        # Version 2, as the form seals: the referrer's reply key and auth key inside.
+        binding = None if legacy else ReferrerBinding(referrer, secrets.token_bytes(32))
         for start in range(0, count, 1000):
             rows = []
             for _ in range(min(1000, count - start)):
@@ -82,8 +87,9 @@ def fill_intake(url: str, key: PrivateKey, count: int, key_set: bytes) -> tuple[
                 rows.append({
                     "id": referral_id, "service": "idva", "recipient_id": owner.id,
                     "status": "received", "received_on": date.today(),
-                    "sealed": seal_record("referral", referral_id, TYPICAL, public),
-                    "lookup_id": random_id() * 2, "referrer_public_key": referrer_key,
+                    "sealed": seal_record("referral", referral_id, TYPICAL, public,
+                                          referrer=binding),
+                    "lookup_id": random_id() * 2, "referrer_public_key": referrer.to_bytes(),
                 })
             intake_db.session.execute(insert(Referral), rows)
             intake_db.session.commit()
@@ -98,6 +104,8 @@ def main() -> None:
     parser.add_argument("--database-url", help="intake database (default: a new SQLite file)")
     parser.add_argument("--console-database-url", help="console database (default: SQLite)")
     parser.add_argument("--item-by-item", action="store_true", help="no batch confirmations")
+    parser.add_argument("--legacy", action="store_true",
+                        help="version 1 envelopes (no referrer binding): the baseline")
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
     intake_url = args.database_url or f"sqlite:///{folder}/intake.sqlite"
@@ -107,7 +115,7 @@ def main() -> None:
     blob = sign_key_set(SIGNER, provider="Benchmark provider", sequence=1, issued=date.today(),
                         public_keys=[key.public_key])
     print(f"sealing {args.count} referrals into intake ({intake_url.split(':')[0]})...")
-    intake, token = fill_intake(intake_url, key, args.count, blob)
+    intake, token = fill_intake(intake_url, key, args.count, blob, args.legacy)
     console = create_console_app({"SQLALCHEMY_DATABASE_URI": console_url})
     with console.app_context():
         console_db.drop_all()

@@ -185,8 +185,17 @@ def parse_envelope(blob: bytes) -> EnvelopeParts:
 
 
 def recipient_key_id(blob: bytes) -> str:
-    """The hex key id of the key an envelope was sealed to (no decryption needed)."""
-    return parse_envelope(blob).key_id.hex()
+    """The hex key id of the key an envelope was sealed to (no decryption needed).
+
+    Reads the fixed-size header only (magic, version, key id), so checking the key of every
+    pulled referral costs next to nothing; `parse_envelope` or opening checks the rest.
+    """
+    header = bytes(blob[: len(MAGIC) + 1 + KEY_ID_SIZE])
+    if len(header) != len(MAGIC) + 1 + KEY_ID_SIZE or header[: len(MAGIC)] != MAGIC:
+        raise DecryptionError
+    if header[len(MAGIC)] not in SUPPORTED_VERSIONS:
+        raise DecryptionError
+    return header[len(MAGIC) + 1 :].hex()
 
 
 def envelope_version(blob: bytes) -> int:

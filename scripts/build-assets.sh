@@ -5,6 +5,8 @@
 #   app/static/dist/govuk-frontend.min.js    GOV.UK Frontend ES module (+ .map)
 #   app/static/dist/*.mjs                    our entry point and the modules it imports
 #   app/static/govuk/assets/images/...       only images the CSS refers to
+#   app/static/**/name.<hash>.ext + manifest.json   content-hashed copies (scripts/fingerprint_assets.py)
+#   app/static/**/*.gz, *.br                  pre-compressed copies WhiteNoise serves
 #
 # Fails if the CSS names "GDS Transport" or refers to anything but our own
 # /static/ paths (the service must make no third-party request).
@@ -74,3 +76,10 @@ fi
 
 images=$(find "$IMAGES" -type f | wc -l)
 echo "build-assets: $CSS ($(wc -c <"$CSS") bytes), JS copied, $images image(s) referenced by CSS"
+
+# Content-hashed names (served immutable), then gzip and brotli beside every file that
+# shrinks; WhiteNoise (app/web/static_assets.py) picks what the browser accepts.
+PYTHON="${PYTHON:-.venv/bin/python}"
+find app/static -name '*.gz' -delete -o -name '*.br' -delete
+"$PYTHON" scripts/fingerprint_assets.py app/static
+"$PYTHON" -m whitenoise.compress --quiet app/static

@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from app.api import tokens
+from app.console import origin_checks
 from app.console.sync import SyncSummary, run_sync
 from app.extensions import console_db, intake_db
 from app.intake import recipients, referrals
@@ -31,10 +33,11 @@ from app.models.console import Case, CaseMessage
 from app.models.intake import Referral
 from app.questionnaire import journey
 from app.web.privacy_logging import QuietRequestHandler
-from crypto.envelope import seal_record
+from crypto.envelope import ReferrerBinding, seal_record
 from crypto.keys import PrivateKey
 from tests.console.conftest import ProviderKeys
 from tests.provider_signing import pin
+from tests.referrer_keys import binding_for, referrer_for
 
 PROVIDER = "Linked advisor service"
 
@@ -78,25 +81,46 @@ class Linked:
                     id=referral_id,
                     service=service,
                     recipient_id=route.recipient_id,
-                    sealed=seal_record("referral", referral_id, fields, route.key),
+                    sealed=seal_record(
+                        "referral", referral_id, fields, route.key,
+                        referrer=binding_for(referral_id),
+                    ),
                     lookup_id=random_id(),
-                    referrer_public_key=PrivateKey.generate().public_key.to_bytes(),
+                    referrer_public_key=binding_for(referral_id).public_key.to_bytes(),
                 )
             )
             intake_db.session.commit()
             return referral_id
 
+    def settle(self, today: date | None = None) -> int:
+        """What the console does when someone with the key next looks: check the withdrawals
+        the sync could only hold (app/console/origin_checks.py)."""
+        with self.console.app_context():
+            return origin_checks.settle_withdrawals(
+                console_db.session, "advisor@example.org", self.keyring(), today or date.today()
+            )
+
+    def keyring(self) -> dict[str, PrivateKey]:
+        """What a signed-in advisor granted the provider key holds."""
+        return {self.keys.recipient.public_key.key_id: self.keys.recipient}
+
+    def referrer_of(self, case: Case) -> ReferrerBinding:
+        """The reply key and auth key inside the case's envelope, as the reply page reads them."""
+        binding = origin_checks.binding_of(case, self.keyring())
+        assert binding is not None
+        return binding
+
     def referrer_says(self, referral_id: str, body: str) -> None:
         with self.intake.app_context():
             referral = intake_db.session.get(Referral, referral_id)
             assert referral is not None
-            referrals.send_message(referral, body)
+            referrals.send_message(referral, referrer_for(referral.id), body)
 
     def withdraw(self, referral_id: str) -> None:
         with self.intake.app_context():
             referral = intake_db.session.get(Referral, referral_id)
             assert referral is not None
-            referrals.withdraw(referral)
+            referrals.withdraw(referral, referrer_for(referral.id))
 
     def intake_referral(self, referral_id: str) -> Referral:
         with self.intake.app_context():

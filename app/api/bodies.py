@@ -19,6 +19,7 @@ from flask import request
 from app.api.errors import ApiError
 from app.intake.incoming import MAX_SEALED_BYTES
 from app.intake.outgoing import MAX_BATCH
+from crypto.proofs import PROOF_SIZE
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Ids are random_id() values (22 URL-safe characters); console reply ids are 16 to 32.
@@ -92,6 +93,27 @@ def sealed_blob(value: object) -> bytes:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise ApiError(422, "sealed is not valid base64") from None
+
+
+def sequence(value: object) -> int:
+    """A reply's place among the provider's replies to one referral: 1, 2, 3 ..."""
+    if type(value) is not int or not 1 <= value <= 2**31 - 1:
+        raise ApiError(422, "sequence must be a whole number from 1")
+    return value
+
+
+def proof(value: object) -> bytes:
+    """A 32-byte proof of origin (app/authenticity.py), standard base64. Intake cannot check
+    it (it never holds the key); the referrer's status page does."""
+    if not isinstance(value, str) or len(value) > 64:
+        raise ApiError(422, "proof must be the base64 of 32 bytes")
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(422, "proof must be the base64 of 32 bytes") from None
+    if len(raw) != PROOF_SIZE:
+        raise ApiError(422, "proof must be the base64 of 32 bytes")
+    return raw
 
 
 def reply_id(value: str) -> str:

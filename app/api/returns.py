@@ -20,7 +20,7 @@ from app.api.errors import ApiError
 from app.disclosure import DisclosureRules
 from app.return_contract import PROVIDER_TABLES
 from app.standards import settings
-from app.standards.provider_returns import ReturnRefused, accept_provider_return
+from app.standards.provider_returns import ReturnRefused, accept_provider_return, reduction
 
 QUARTER_IN_URL = re.compile(r"(\d{4}-\d{2})-(Q[1-4])")
 
@@ -103,8 +103,11 @@ def put_return(period: str) -> tuple[Response, int] | Response:
         # A second return for a released period comes here too: the function does not tell
         # it apart, so it is a 422 with the function's own words.
         return _refused(refused.problems)
-    return jsonify(
-        period=label,
-        tables=[release.table_name for release in releases],
-        released_on=releases[0].released_on.isoformat(),
-    ), 201
+    receipt = {
+        "period": label,
+        "tables": [release.table_name for release in releases],
+        "released_on": releases[0].released_on.isoformat(),
+    }
+    if withheld := reduction(releases):
+        receipt["withheld_by_intake"] = withheld  # the manager must be told (issue 13)
+    return jsonify(receipt), 201

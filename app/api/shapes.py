@@ -23,12 +23,21 @@ def referral_item(referral: Referral) -> dict[str, Any]:
         "id": referral.id,
         "service": referral.service,
         "received_on": _day(referral.received_on),
+        # The referrer's reply key travels inside the sealed envelope (v2), never beside it.
         "sealed": _b64(referral.sealed),
-        "referrer_public_key": _b64(referral.referrer_public_key),
     }
 
 
 def withdrawal_item(referral: Referral) -> dict[str, Any]:
+    return {
+        "id": referral.id,
+        "withdrawn_on": _day(referral.closed_on),
+        # The phrase holder's proof over that day: the console acts on nothing else (G9).
+        "proof": _b64(referral.withdrawal_proof),
+    }
+
+
+def withdrawal_receipt(referral: Referral) -> dict[str, Any]:
     return {"id": referral.id, "withdrawn_on": _day(referral.closed_on)}
 
 
@@ -40,6 +49,9 @@ def message_item(message: Message) -> dict[str, Any]:
         "position": message.position,
         "sent_on": _day(message.sent_on),
         "sealed": _b64(message.sealed_for_provider),
+        # The referrer's proof of origin, at its place in their own sequence (G2).
+        "sequence": message.sequence,
+        "proof": _b64(message.proof),
     }
 
 

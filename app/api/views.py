@@ -51,13 +51,13 @@ def pending_withdrawals() -> Response:
 @bp.post("/withdrawals/<referral_id>/acknowledged")
 def withdrawal_acknowledged(referral_id: str) -> Response:
     referral = outgoing.acknowledge_withdrawal(g.recipient_id, referral_id)
-    return jsonify(shapes.withdrawal_item(referral))
+    return jsonify(shapes.withdrawal_receipt(referral))
 
 
 @bp.post("/withdrawals/acknowledged")
 def withdrawals_acknowledged() -> Response:
     referrals = outgoing.acknowledge_withdrawals(g.recipient_id, _batch())
-    return jsonify(items=[shapes.withdrawal_item(r) for r in referrals])
+    return jsonify(items=[shapes.withdrawal_receipt(r) for r in referrals])
 
 
 @bp.get("/messages")
@@ -80,10 +80,15 @@ def messages_delivered() -> Response:
 @bp.put("/referrals/<referral_id>/replies/<reply_id>")
 def put_reply(referral_id: str, reply_id: str) -> tuple[Response, int]:
     bodies.reply_id(reply_id)
-    body = bodies.json_object({"sealed", "sent_on"})
-    sealed = bodies.sealed_blob(body["sealed"])
-    sent_on = bodies.day(body["sent_on"], "sent_on")
-    message, created = incoming.store_reply(g.recipient_id, referral_id, reply_id, sealed, sent_on)
+    body = bodies.json_object({"sealed", "sent_on", "sequence", "proof"})
+    reply = incoming.Reply(
+        id=reply_id,
+        sealed=bodies.sealed_blob(body["sealed"]),
+        sent_on=bodies.day(body["sent_on"], "sent_on"),
+        sequence=bodies.sequence(body["sequence"]),
+        proof=bodies.proof(body["proof"]),
+    )
+    message, created = incoming.store_reply(g.recipient_id, referral_id, reply)
     return jsonify(shapes.reply_receipt(message)), 201 if created else 200
 
 

@@ -40,7 +40,9 @@ def _day(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _as_dict(case: Case, fields: dict[str, str], keys: Keys) -> dict[str, Any]:
+def as_dict(case: Case, fields: dict[str, str], keys: Keys) -> dict[str, Any]:
+    """Everything the console holds on one case, opened with `keys` (also the subject access
+    export's base: app/console/subject_access.py)."""
     def written(items: list[Shown]) -> list[dict[str, Any]]:
         return [
             {"author": item.author, "on": _day(item.on),
@@ -99,7 +101,7 @@ def export_case(
     session: DbSession, advisor: Advisor, case: Case, keys: Keys, fmt: Format
 ) -> Export:
     fields = open_record("referral", case.id, case.sealed, keys)
-    data = _as_dict(case, fields, keys)
+    data = as_dict(case, fields, keys)
     audit.record(session, advisor.email, "export_case", f"case:{case.id}", fmt)
     name = f"case-{short_reference(case.id)}"
     if fmt == "json":

@@ -1,24 +1,26 @@
-"""Casework pages: the inbox, a case, its export, and adding a phone or email referral.
+"""Casework pages: the inbox, a case, its exports, and adding a phone or email referral.
 
-Thin views: the work is in `cases`, `casework`, `case_export` and `manual_cases`. The inbox
-never decrypts; everything else goes through `load_case`, which refuses a case whose key
-the advisor has not been granted.
+Thin views: the work is in `cases`, `casework`, `case_export`, `subject_access` and
+`manual_cases`. The inbox decrypts only to learn, once, the urgency and contact choice of
+cases nobody has seen yet (`cases.learn_for_inbox`); everything else goes through
+`load_case`, which refuses a case whose key the advisor has not been granted.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.console import cases, casework, sla
-from app.console.access import advisor_required, newest_recipient_key
+from app.console import cases, casework, origin_checks, sla
+from app.console.access import advisor_required, keyring, newest_recipient_key
 from app.console.blueprint import bp
 from app.console.case_access import advisor, load_case, refusal
-from app.console.case_export import WORKFLOW, Format, export_case
+from app.console.case_export import WORKFLOW, Export, Format, export_case
 from app.console.case_forms import ManualCaseForm
 from app.console.manual_cases import create_manual_case
+from app.console.subject_access import Policy, export_for_referrer
 from app.extensions import console_db as db
 from app.workflow import CLOSURE_REASONS, SERVICES
 from crypto.errors import DecryptionError
@@ -60,7 +62,11 @@ def inbox() -> str:
     page_arg = request.args.get("page", "1")
     page_number = int(page_arg) if page_arg.isdigit() and len(page_arg) < 7 else 1
     chosen = cases.InboxFilter(cast(cases.Tab, status), service, assigned, page_number)
+    # Withdrawals wait here for someone with a key to check their proof (G9).
+    origin_checks.settle_withdrawals(db.session, me.email, keyring(), sla.today())
     result = cases.inbox(db.session, chosen, sla.today())
+    if cases.learn_for_inbox(db.session, me, [row.case for row in result.rows], keyring()):
+        result = cases.inbox(db.session, chosen, sla.today())  # the SLAs may have changed
 
     def url(**changes: Any) -> str:
         args = {"status": status, "service": service, "assigned": assigned_arg or None}
@@ -89,6 +95,11 @@ def case(case_id: str) -> str:
         fields = cases.open_case(db.session, advisor(), case, keys)
     except DecryptionError:
         refusal(case, "open_case", damaged=True)
+    origin_checks.settle_withdrawals(db.session, advisor().email, keys, sla.today())
+    binding = origin_checks.binding_of(case, keys)
+    unproven = origin_checks.record_message_checks(
+        db.session, advisor().email, case, origin_checks.genuine_messages(case, binding)
+    )
     return render_template(
         "console/cases/case.html",
         case=case,
@@ -98,7 +109,8 @@ def case(case_id: str) -> str:
         notes=casework.notes(case, keys),
         sla=cases.sla_of(case, sla.today()),
         workflow=WORKFLOW,
-        can_reply=casework.can_reply(case),
+        can_reply=casework.can_reply(case) and binding is not None,
+        unproven=unproven,
         closure_reasons=CLOSURE_REASONS,
         services=SERVICES,
         sources=SOURCE_NAMES,
@@ -115,6 +127,23 @@ def export(case_id: str) -> Response:
         exported = export_case(db.session, advisor(), case, keys, fmt)
     except DecryptionError:
         refusal(case, "export_case", damaged=True)
+    return _attachment(exported)
+
+
+@bp.post("/cases/<case_id>/subject-access")
+@advisor_required
+def subject_access(case_id: str) -> Response:
+    """The referrer's own copy (Art. 15): a form, so a CSRF token guards it like any change."""
+    case, keys = load_case(case_id, "subject_access_export")
+    policy = Policy.from_config(current_app.config)
+    try:
+        exported = export_for_referrer(db.session, advisor(), case, keys, policy, sla.today())
+    except DecryptionError:
+        refusal(case, "subject_access_export", damaged=True)
+    return _attachment(exported)
+
+
+def _attachment(exported: Export) -> Response:
     response = Response(exported.body, mimetype=exported.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     response.headers["Cache-Control"] = "no-store"
@@ -138,6 +167,7 @@ def new_case() -> ResponseReturnValue:
             answers=form.answers(),
             recipient=newest_recipient_key(),
         )
+        flash(f"Case {cases.short_reference(created.id)} added.", "success")
         return redirect(url_for("console.case", case_id=created.id), 303)
     return render_template("console/cases/new.html", form=form, back_url=url_for("console.inbox"))
 

@@ -1,31 +1,37 @@
 """Cases: the inbox query, who may open a case, opening it, assigning and the workflow.
 
-The inbox reads clear columns only (status, service, dates, assignee) and never decrypts,
-so it stays fast however many cases there are. Opening a case is a decryption, and every
-one is audited (G8). Workflow events set a date on the case and, for cases that came from
-the online form, queue a content-free event for intake (dates and a fixed reason only).
+The inbox reads clear columns only (status, service, dates, assignee, urgency). The one
+exception is a case whose urgency and contact choice nobody has seen yet (sync cannot
+decrypt): the signed-in advisor's keys read those two answers for the cases on the page,
+once each, so an urgent case is tagged before anyone opens it. Opening a case, or reading
+those two answers, is a decryption, and every one is audited (G8). Workflow events set a
+date on the case and, for cases that came from the online form, queue a content-free event
+for intake (dates and a fixed reason only).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Literal, TypeVar
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import case as when
 from sqlalchemy.orm import joinedload, load_only
 
-from app.console import audit, sla
+from app.console import audit, retention, sla
 from app.extensions import DbSession
 from app.models.console import Advisor, Case, OutboxItem
 from app.workflow import EVENTS, event_column
 from crypto.envelope import open_record, recipient_key_id
-from crypto.errors import CryptoError
+from crypto.errors import CryptoError, DecryptionError
 from crypto.keys import PrivateKey
 
 PAGE_SIZE = 25
+NO_CONTACT_DETAILS = "phrase_only"  # the contact_method code in app/questionnaire/choices.py
 DEFAULT_RETENTION_DAYS = 6 * 365  # six years after closing, unless configured
 
 Tab = Literal["new", "open", "closed"]
@@ -63,6 +69,12 @@ class InboxPage:
         return sum(self.counts.values())
 
 
+def _tab() -> ColumnElement[str]:
+    """The tab a case is listed under: a withdrawn case is finished, like a closed one, so it
+    leaves "New" and "Open" even before an advisor records how it closed."""
+    return when((Case.withdrawn_on.is_not(None), "closed"), else_=Case.status)
+
+
 def _filtered(query: Q, chosen: InboxFilter) -> Q:
     if chosen.service:
         query = query.where(Case.service == chosen.service)
@@ -76,14 +88,15 @@ def _filtered(query: Q, chosen: InboxFilter) -> Q:
 def inbox(session: DbSession, chosen: InboxFilter, on: date) -> InboxPage:
     """One page of the inbox: a COUNT per tab and LIMIT/OFFSET rows, all from clear columns."""
     counts = dict.fromkeys(("new", "open", "closed"), 0)
-    by_status = _filtered(select(Case.status, func.count()).group_by(Case.status), chosen)
+    tab = _tab()
+    by_status = _filtered(select(tab, func.count()).group_by(tab), chosen)
     for status, count in session.execute(by_status):
         counts[status] = count
     pages = max(1, -(-counts[chosen.status] // PAGE_SIZE))
     page = min(max(chosen.page, 1), pages)
-    # Waiting cases oldest first (the most overdue lead); closed ones most recent first.
+    # Waiting cases oldest first (the most overdue lead); finished ones most recent first.
     order = (
-        (Case.closed_on.desc(), Case.id)
+        (func.coalesce(Case.closed_on, Case.withdrawn_on).desc(), Case.id)
         if chosen.status == "closed"
         else (Case.received_on, Case.id)
     )
@@ -93,12 +106,13 @@ def inbox(session: DbSession, chosen: InboxFilter, on: date) -> InboxPage:
         .options(
             load_only(
                 Case.id, Case.source, Case.service, Case.received_on, Case.status,
-                Case.assigned_to, Case.urgent, Case.acknowledged_on, Case.first_contact_on,
+                Case.assigned_to, Case.urgent, Case.contactable, Case.acknowledged_on,
+                Case.first_contact_on,
                 Case.closed_on, Case.withdrawn_on,
             ),
             joinedload(Case.assignee).load_only(Advisor.name),
         )
-        .where(Case.status == chosen.status)
+        .where(tab == chosen.status)
         .order_by(*order)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE),
@@ -117,6 +131,7 @@ def sla_of(case: Case, on: date) -> sla.Sla:
         # A withdrawn case stops its clock just as a closed one does.
         closed_on=case.closed_on or case.withdrawn_on,
         on=on,
+        contactable=case.contactable,
     )
 
 
@@ -140,16 +155,51 @@ def refuse(session: DbSession, advisor: Advisor, case: Case, action: str) -> Non
     audit.record(session, advisor.email, "refused", f"case:{case.id}", action)
 
 
+def _unknown(case: Case) -> bool:
+    return case.urgent is None or case.contactable is None
+
+
+def _learn(session: DbSession, case: Case, fields: dict[str, str]) -> None:
+    """Copy the two answers the inbox and the SLA need into clear columns, once, uncommitted."""
+    if case.urgent is None:
+        # Sync cannot read the urgency flags, so the shorter SLA applies once it is known.
+        case.urgent = bool(fields.get("urgency"))
+        if case.acknowledged_on is not None:  # acknowledged before it was known: tell intake
+            _queue_event(session, case, "acknowledged", case.acknowledged_on)
+    if case.contactable is None:
+        case.contactable = fields.get("contact_method") != NO_CONTACT_DETAILS
+
+
+def learn_for_inbox(
+    session: DbSession, advisor: Advisor, shown: list[Case], keys: dict[str, PrivateKey]
+) -> bool:
+    """Read the urgency and contact choice of the cases on an inbox page that nobody has seen
+    yet; True when any was learnt. Each read is a decryption, so each is audited (G8); a case
+    the advisor holds no key for, or that does not open, is left to the case page to refuse."""
+    learnt = False
+    for case in shown:
+        if not _unknown(case) or not can_open(case, keys):
+            continue
+        try:
+            fields = open_record("referral", case.id, case.sealed, keys)
+        except DecryptionError:
+            continue
+        _learn(session, case, fields)
+        audit.append(session, advisor.email, "read_triage", f"case:{case.id}",
+                     "urgency and contact choice, for the inbox")
+        learnt = True
+    if learnt:
+        session.commit()
+    return learnt
+
+
 def open_case(
     session: DbSession, advisor: Advisor, case: Case, keys: dict[str, PrivateKey]
 ) -> dict[str, str]:
     """Decrypt the referral (audited, every time); learn its urgency on the first opening."""
     fields = open_record("referral", case.id, case.sealed, keys)
-    if case.urgent is None:
-        # Sync cannot read the urgency flags, so the shorter SLA applies from first opening.
-        case.urgent = bool(fields.get("urgency"))
-        if case.acknowledged_on is not None:  # acknowledged unopened: tell intake now
-            _queue_event(session, case, "acknowledged", case.acknowledged_on)
+    if _unknown(case):
+        _learn(session, case, fields)
         session.commit()
     audit.record(session, advisor.email, "open_case", f"case:{case.id}")
     return fields
@@ -200,8 +250,9 @@ def record_event(
     if event == "closed":
         case.status = "closed"
         case.closure_reason = reason
-        days = int(current_app.config.get("RETENTION_DAYS_AFTER_CLOSE", DEFAULT_RETENTION_DAYS))
-        case.purge_after = on + timedelta(days=days)
+        case.purge_after = retention.purge_after_closing(
+            on, reason, current_app.config, case.purge_after if case.withdrawn_on else None
+        )
     elif case.status == "new":
         case.status = "open"
     _queue_event(session, case, event, on, reason)
@@ -210,10 +261,26 @@ def record_event(
     audit.record(session, actor.email, "case_event", f"case:{case.id}", detail)
 
 
-def queue_reply(session: DbSession, case: Case, reply_id: str, sealed: str, sent_on: date) -> None:
-    """Stage a reply (already sealed to the referrer, base64) for intake."""
+@dataclass(frozen=True)
+class Sealed:
+    """A reply as intake stores it: sealed to the referrer, with the provider's proof."""
+
+    blob: bytes
+    sequence: int
+    proof: bytes
+
+
+def queue_reply(
+    session: DbSession, case: Case, reply_id: str, sealed: Sealed, sent_on: date
+) -> None:
+    """Stage a reply (already sealed to the referrer, with its proof) for intake."""
     _queue(
         session, f"reply:{reply_id}", case, f"/referrals/{case.id}/replies/{reply_id}",
-        {"sealed": sealed, "sent_on": sent_on.isoformat()},
+        {"sealed": _b64(sealed.blob), "sent_on": sent_on.isoformat(),
+         "sequence": sealed.sequence, "proof": _b64(sealed.proof)},
     )
+
+
+def _b64(blob: bytes) -> str:
+    return base64.b64encode(blob).decode("ascii")
 

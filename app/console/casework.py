@@ -8,7 +8,6 @@ intake form's own question and choice words, so the two never drift apart.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,14 +15,21 @@ from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.exc import IntegrityError
 from wtforms import Field
 
-from app.console import audit
-from app.console.cases import queue_reply
+from app.authenticity import prove_message
+from app.console import audit, origin_checks
+from app.console.cases import Sealed, queue_reply
 from app.extensions import DbSession
 from app.models.base import random_id
 from app.models.console import Advisor, Case, CaseMessage, CaseNote
 from app.questionnaire import journey
-from crypto.envelope import open_record, seal_record
-from crypto.errors import DecryptionError
+from crypto.envelope import (
+    REFERRAL_FORMAT_VERSION,
+    ReferrerBinding,
+    envelope_version,
+    open_record,
+    seal_record,
+)
+from crypto.errors import CryptoError, DecryptionError
 from crypto.keys import PrivateKey, PublicKey
 
 Keys = dict[str, PrivateKey]
@@ -56,15 +62,25 @@ def _shown(field: Field, value: str) -> str:
 
 
 def answer_sections(fields: dict[str, str]) -> list[Section]:
-    """Every sealed answer under its question page's heading, unanswered ones included."""
+    """Every sealed answer under its question page's heading, unanswered ones included,
+    except the empty answers to questions the referrer was never asked (the contact details
+    of someone who chose to come back with their phrase): rows of "Not answered" for
+    questions nobody put to them would only mislead. An answer that has a value is always
+    shown, whatever the other answers say."""
     sections = []
     for step in journey.STEPS:
+        asked = [
+            name for name in step.field_names()
+            if fields.get(name) or (step.applies(fields) and step.asks(name, fields))
+        ]
+        if not asked:
+            continue
         # No form data and no CSRF: the form is only asked for its words.
         form = step.form(formdata=None, meta={"csrf": False})
         answers = [
             Answer(name, str(form[name].label.text), _shown(form[name], fields.get(name, "")),
                    fields.get(name, ""))
-            for name in step.field_names()
+            for name in asked
         ]
         sections.append(Section(step.heading, answers))
     # A field from a newer form version is still shown, under its own name.
@@ -88,8 +104,12 @@ class Shown:
 
 
 def thread(case: Case, keys: Keys) -> list[Shown]:
+    """The conversation, without any referrer message whose proof of origin fails (G2)."""
+    verdicts = origin_checks.genuine_messages(case, origin_checks.binding_of(case, keys))
     shown = []
     for message in case.messages:
+        if message.author == "referrer" and not verdicts.get(message.id, False):
+            continue
         try:
             body: str | None = open_record("message", message.id, message.sealed, keys)["body"]
         except (DecryptionError, KeyError):
@@ -126,13 +146,14 @@ def add_note(
 
 
 def can_reply(case: Case) -> bool:
-    """Only the online form gives the referrer a key (and intake a referral to reply on)."""
-    return (
-        case.source == "online"
-        and case.referrer_public_key is not None
-        and case.status != "closed"
-        and case.withdrawn_on is None
-    )
+    """Only a v2 online referral carries the referrer's reply key and auth key (G2): a v1
+    one, made before replies were authenticated, cannot be answered through intake."""
+    if case.source != "online" or case.status == "closed" or case.withdrawn_on is not None:
+        return False
+    try:
+        return envelope_version(case.sealed) >= REFERRAL_FORMAT_VERSION
+    except CryptoError:
+        return False
 
 
 def next_position(session: DbSession, case_id: str) -> ScalarSelect[int]:
@@ -147,6 +168,16 @@ def next_position(session: DbSession, case_id: str) -> ScalarSelect[int]:
     )
 
 
+def _next_sequence(session: DbSession, case_id: str) -> int:
+    """The reply's place among the provider's replies on this case (the case row is locked)."""
+    latest = session.scalar(
+        select(func.coalesce(func.max(CaseMessage.sequence), 0)).where(
+            CaseMessage.case_id == case_id, CaseMessage.author == "advisor"
+        )
+    )
+    return int(latest or 0) + 1
+
+
 def send_reply(
     session: DbSession,
     advisor: Advisor,
@@ -154,23 +185,32 @@ def send_reply(
     text: str,
     recipient: PublicKey,
     on: date,
+    referrer: ReferrerBinding,
 ) -> CaseMessage:
-    """Seal the reply twice (the referrer's copy for intake, ours), store ours, queue theirs."""
-    if not can_reply(case) or case.referrer_public_key is None:
+    """Seal the reply twice (the referrer's copy for intake, ours), store ours, queue theirs.
+
+    The referrer's copy is sealed to the key inside the referral's envelope and carries the
+    provider's proof of origin, so the status page shows it and nothing an insider wrote.
+    """
+    if not can_reply(case):
         raise ValueError("this case takes no replies")
     case_id, reply_id = case.id, random_id()
-    for_referrer = seal_record(
-        "message", reply_id, {"body": text}, PublicKey.from_bytes(case.referrer_public_key)
-    )
+    for_referrer = seal_record("message", reply_id, {"body": text}, referrer.public_key)
     ours = seal_record("message", reply_id, {"body": text}, recipient)
     for attempt in range(1, REPLY_ATTEMPTS + 1):
         try:
+            position = next_position(session, case_id)  # locks the case row first
+            sequence = _next_sequence(session, case_id)
+            proof = prove_message(
+                referrer.auth_key, "provider", referral_id=case_id, sequence=sequence,
+                message_id=reply_id, sent_on=on, sealed=for_referrer,
+            )
             message = CaseMessage(
-                id=reply_id, case_id=case_id, position=next_position(session, case_id),
-                author="advisor", advisor_id=advisor.id, sent_on=on, sealed=ours,
+                id=reply_id, case_id=case_id, position=position, author="advisor",
+                advisor_id=advisor.id, sent_on=on, sealed=ours, sequence=sequence, proof=proof,
             )
             session.add(message)
-            queue_reply(session, case, reply_id, base64.b64encode(for_referrer).decode(), on)
+            queue_reply(session, case, reply_id, Sealed(for_referrer, sequence, proof), on)
             session.commit()
             break
         except IntegrityError:

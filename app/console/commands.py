@@ -181,3 +181,16 @@ def _run(page_size: int | None) -> SyncSummary:
         db.session.remove()  # a fresh session per run, however the last one ended
     click.echo(summary.describe())
     return summary
+
+
+@console_cli.command("dpia")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+def dpia_command(out_dir: Path) -> None:
+    """Write the DPIA and its data inventory to OUT_DIR as dpia.html and dpia.pdf."""
+    from app import dpia
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html = dpia.render_html()
+    (out_dir / "dpia.html").write_text(html, encoding="utf-8")
+    (out_dir / "dpia.pdf").write_bytes(dpia.render_pdf(html))
+    click.echo(f"Wrote {out_dir / 'dpia.html'} and {out_dir / 'dpia.pdf'}.")

@@ -41,6 +41,7 @@ def create_manual_case(
         sealed=seal_record("referral", case_id, fields, recipient),
         # Known now, unlike a synced case whose urgency is learnt when first opened.
         urgent=bool(fields["urgency"]),
+        contactable=True,  # they phoned or wrote: there is a way back to them
     )
     session.add(case)
     session.commit()

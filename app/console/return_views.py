@@ -114,7 +114,7 @@ def submit_return(period: str) -> ResponseReturnValue:
         flash("The figures changed since you checked them. Check the return again, then send it.")
         return redirect(preview, code=303)
     try:
-        returns.submit_return(
+        answer = returns.submit_return(
             db.session, _manager(), prepared, client_from_config(current_app.config)
         )
     except returns.ReturnRefused as error:
@@ -124,4 +124,7 @@ def submit_return(period: str) -> ResponseReturnValue:
         flash("The referral website could not be reached, so nothing was sent. Try again later.")
         return redirect(preview, code=303)
     flash(f"The return for {quarter.label} was sent.", "success")
+    if withheld := answer.get("withheld_by_intake"):
+        # Intake's audit of everything released withheld more: the manager must know.
+        flash(f"The referral website released the return for {quarter.label}. {withheld}")
     return redirect(url_for(".returns_index"), code=303)

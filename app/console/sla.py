@@ -2,7 +2,9 @@
 
 Computed from the case's clear dates only, so the inbox can show them for thousands of cases
 without opening any sealed content. A referral must be acknowledged within 1 working day of
-being received, and a first contact attempted within 2 (1 when the referral is urgent).
+being received, and a first contact attempted within 2 (1 when the referral is urgent). A
+referrer who gave no contact details comes back with their reference phrase instead, so
+there is no first contact to attempt and no date for it.
 Days are counted as in `app.working_days`: the day received is day 0.
 """
 
@@ -47,10 +49,12 @@ class Milestone:
 @dataclass(frozen=True)
 class Sla:
     acknowledge: Milestone
-    first_contact: Milestone
+    first_contact: Milestone | None  # None: the referrer gave no contact details
 
     @property
-    def milestones(self) -> tuple[Milestone, Milestone]:
+    def milestones(self) -> tuple[Milestone, ...]:
+        if self.first_contact is None:
+            return (self.acknowledge,)
         return (self.acknowledge, self.first_contact)
 
     @property
@@ -82,11 +86,14 @@ def case_sla(
     first_contact_on: date | None,
     closed_on: date | None,
     on: date,
+    contactable: bool | None = None,
 ) -> Sla:
     """The SLA of one case as it stands on the day `on`.
 
     `urgent` is None until an advisor first opens the case (sync cannot read the urgency
-    flags), so an unopened case gets the ordinary target.
+    flags), so an unopened case gets the ordinary target. `contactable` is False only once an
+    advisor's keys have shown the referrer chose no contact details; until then (None) the
+    first contact is due as usual, the safe assumption.
     """
     acknowledge_due = add_working_days(received_on, ACKNOWLEDGE_WITHIN)
     contact_due = add_working_days(
@@ -99,7 +106,9 @@ def case_sla(
             acknowledged_on,
             _state(acknowledge_due, acknowledged_on, closed_on, on),
         ),
-        Milestone(
+        None
+        if contactable is False
+        else Milestone(
             "First contact attempt",
             contact_due,
             first_contact_on,

@@ -29,6 +29,7 @@ from sqlalchemy.orm import load_only
 from app.console import audit
 from app.console.cases import can_open
 from app.console.intake_client import IntakeClient, IntakeRefused
+from app.console.return_audit import audit_return
 from app.disclosure import (
     DisclosureRules,
     Period,
@@ -73,6 +74,10 @@ class StatisticalReturn:
     rules: DisclosureRules
     tables: dict[str, ProtectedTable]
     cases_received: int  # for the manager's page only; never sent
+    # What the audit of the tables read together withheld beyond each table's own rules, and
+    # why (app.console.return_audit): for the manager's page only.
+    withheld: tuple[str, ...] = ()
+    findings: tuple[str, ...] = ()
 
     def payload(self) -> dict[str, Any]:
         """Exactly what is sent to intake: protected tables, rules and the period, nothing else."""
@@ -210,7 +215,12 @@ def prepare_return(
         raise ReturnNotReady(f"{period.label} has not finished yet, so it has no return yet.")
     counts, received = count_quarter(session, manager, period, keys)
     tables = {name: _table(name, counts[name], rules) for name in CATEGORIES}
-    return StatisticalReturn(period, rules, tables, received)
+    # Read together, the tables can narrow each other (they share one total): the same audit
+    # intake runs, over the return alone, so what leaves is what the manager sees here.
+    audited = audit_return(period, tables, rules)
+    return StatisticalReturn(
+        period, rules, audited.tables, received, audited.withheld, audited.findings
+    )
 
 
 def submit_return(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import and_, or_, select, tuple_
 
 from app.console import sync_store
 from app.console.intake_client import IntakeClient, IntakeRefused, IntakeUnavailable
@@ -117,8 +117,12 @@ def _outbox_page(after: tuple[Any, str] | None, size: int) -> list[tuple]:
                OutboxItem.created_at)
         .join(Case, Case.id == OutboxItem.case_id)
         .where(OutboxItem.sent_at.is_(None))
-        # A withdrawn referral takes no more replies or dates; confirmations still go.
-        .where(or_(Case.withdrawn_on.is_(None), OutboxItem.id.startswith("ack:")))
+        # A withdrawn referral takes no more replies or dates; confirmations still go. So
+        # does one with a withdrawal waiting for its proof check: held until it is settled.
+        .where(or_(
+            and_(Case.withdrawn_on.is_(None), Case.withdrawal_proof.is_(None)),
+            OutboxItem.id.startswith("ack:"),
+        ))
         .order_by(OutboxItem.created_at, OutboxItem.id)
         .limit(size)
     )

@@ -11,11 +11,21 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, Date, Insert, LargeBinary, func, literal, select, update
+from sqlalchemy import (
+    CursorResult,
+    Date,
+    Insert,
+    Integer,
+    LargeBinary,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.console.cases import DEFAULT_RETENTION_DAYS
@@ -91,8 +101,9 @@ def case_row(item: Mapping[str, Any]) -> dict[str, Any]:
         "service": str(item.get("service", ""))[:16],
         "received_on": _day(item, "received_on"),
         "status": "new",
+        # The referrer's reply key is read from inside the envelope (v2) by someone with a
+        # key; a clear copy beside it would be intake's word, which is not trusted (G2).
         "sealed": _blob(item, "sealed"),
-        "referrer_public_key": _blob(item, "referrer_public_key", required=False),
     }
 
 
@@ -125,10 +136,10 @@ def store_messages(items: Sequence[Mapping[str, Any]]) -> tuple[list[str], int, 
     for item in items:
         try:
             valid.append((_id(item), _id(item, "referral_id"), _day(item, "sent_on"),
-                          _blob(item, "sealed"), item))
+                          _blob(item, "sealed"), item, _origin(item)))
         except MalformedItem as error:
             problems.append(f"a message could not be stored ({error})")
-    case_ids = sorted({case_id for _, case_id, _, _, _ in valid})
+    case_ids = sorted({v[1] for v in valid})
     held = set(
         db.session.scalars(
             select(Case.id).where(Case.id.in_(case_ids)).order_by(Case.id).with_for_update()
@@ -136,17 +147,29 @@ def store_messages(items: Sequence[Mapping[str, Any]]) -> tuple[list[str], int, 
     ) if case_ids else set()
     stored, new = [], 0
     valid.sort(key=lambda v: _message_order(v[4]))
-    for message_id, case_id, sent_on, sealed, _ in valid:
+    for message_id, case_id, sent_on, sealed, _, origin in valid:
         if case_id not in held:
             problems.append("a message arrived for a case this console does not hold")
             continue
-        new += _insert_message(message_id, case_id, sent_on, sealed)
+        new += _insert_message(message_id, case_id, sent_on, sealed, origin)
         stored.append(message_id)
     _queue_acks("message", [(v[0], v[1]) for v in valid if v[0] in set(stored)])
     return stored, new, problems
 
 
-def _insert_message(message_id: str, case_id: str, sent_on: date, sealed: bytes | None) -> bool:
+def _origin(item: Mapping[str, Any]) -> tuple[int | None, bytes | None]:
+    """The referrer's sequence number and proof, as intake passed them on. Not checked here
+    (the sync holds no key): app/console/origin_checks.py checks them before anyone sees it."""
+    sequence = item.get("sequence")
+    if sequence is not None and (type(sequence) is not int or not 0 < sequence < 2**31):
+        raise MalformedItem("sequence is not a whole number from 1")
+    return sequence, _blob(item, "proof", required=False)
+
+
+def _insert_message(
+    message_id: str, case_id: str, sent_on: date, sealed: bytes | None,
+    origin: tuple[int | None, bytes | None],
+) -> bool:
     """True when new; an id already held is left exactly as it is."""
     next_position = (
         select(func.coalesce(func.max(CaseMessage.position), 0) + 1)
@@ -156,9 +179,10 @@ def _insert_message(message_id: str, case_id: str, sent_on: date, sealed: bytes 
     source = select(
         literal(message_id), literal(case_id), next_position, literal("referrer"),
         literal(sent_on, Date()), literal(sealed, LargeBinary()),
+        literal(origin[0], Integer()), literal(origin[1], LargeBinary()),
     )
     statement = _insert(CaseMessage).from_select(
-        ["id", "case_id", "position", "author", "sent_on", "sealed"], source
+        ["id", "case_id", "position", "author", "sent_on", "sealed", "sequence", "proof"], source
     ).on_conflict_do_nothing(index_elements=["id"])
     # RETURNING, not rowcount: drivers need not report a row count for INSERT ... SELECT.
     return db.session.scalar(statement.returning(CaseMessage.id)) is not None
@@ -186,8 +210,8 @@ def _withdrawal_day(case: Case, item: Mapping[str, Any], today: date) -> date:
     """The withdrawal's date once it is shown possible; raises Refused otherwise.
 
     Intake's database is not trusted (threat 1): anyone who can write to it can mark a
-    referral withdrawn with any date. This is the one place a withdrawal is judged: the
-    phrase holder's proof (issue 8, item 4) is to be verified here, before the date checks.
+    referral withdrawn with any date. These checks need no key; the phrase holder's proof,
+    which binds the date, is checked by someone with a key (app/console/origin_checks.py).
     """
     # Intake may not know the day; the day we heard of it is the next best.
     day = today if item.get("withdrawn_on") is None else _day(item, "withdrawn_on")
@@ -208,36 +232,39 @@ def _withdrawal_day(case: Case, item: Mapping[str, Any], today: date) -> date:
 
 
 def store_withdrawal(item: Mapping[str, Any], today: date) -> bool | None:
-    """Mark the case withdrawn, uncommitted: True when newly so, None when not held.
+    """Hold a withdrawal claim, uncommitted: True when newly held, None when the case is not.
 
-    The case is kept, not deleted: the provider may have to keep a record of support already
-    given, so advisors see it marked withdrawn and it leaves through the normal retention
-    purge. Retention counts from `today`, the day the console learns of the withdrawal, never
-    from intake's date, so a back-dated withdrawal cannot bring a purge forward (a closed
-    case keeps the date its closing set).
+    Nothing about the case changes yet: the sync holds no key, and only the phrase holder's
+    proof, checked later by someone with a key (app/console/origin_checks.py), makes it a
+    withdrawal. Then the case is kept, not deleted, and leaves through the normal retention
+    purge, counted from the day the proof was checked, so no withdrawal brings a purge forward.
 
-    Raises Refused for an impossible withdrawal, after queueing its acknowledgement all the
-    same: intake then stops offering it, and the console has refused it once, on the record.
+    Raises Refused for an impossible or unproven withdrawal, after queueing its
+    acknowledgement all the same: intake then stops offering it, and it is refused once, on
+    the record.
     """
     case_id = _id(item)
     case = db.session.get(Case, case_id)
     if case is None:
         return None
     _queue_acks("withdrawal", [(case_id, case_id)])
-    if case.withdrawn_on is not None:
+    if case.withdrawn_on is not None or case.withdrawal_proof is not None:
         return False  # a repeat: the first one stands
     day = _withdrawal_day(case, item, today)
-    keep_until = literal(today + timedelta(days=withdrawal_retention_days()), Date())
+    proof = _blob(item, "proof", required=False)
+    if proof is None:
+        raise Refused(case_id, "withdrawal", "it carries no proof from the referrer")
     # An UPDATE gives a CursorResult, which has the rowcount; execute() is typed as Result.
-    marked = cast(
+    held = cast(
         CursorResult[Any],
         db.session.execute(
             update(Case)
-            .where(Case.id == case_id, Case.withdrawn_on.is_(None))
-            .values(withdrawn_on=day, purge_after=func.coalesce(Case.purge_after, keep_until))
+            .where(Case.id == case_id, Case.withdrawn_on.is_(None),
+                   Case.withdrawal_proof.is_(None))
+            .values(withdrawal_claimed_on=day, withdrawal_proof=proof)
         ),
     ).rowcount
-    return bool(marked)
+    return bool(held)
 
 
 def mark_sent(item_ids: Iterable[str]) -> None:

@@ -43,7 +43,8 @@ def sync_page() -> str:
     counts = json.loads(last.detail) if last and last.detail else {}
     refusals = db.session.scalars(
         select(AuditEntry)
-        .where(AuditEntry.actor == "sync", AuditEntry.action == "sync_refused")
+        # From the sync, or from the proof checks someone with a key ran (origin_checks).
+        .where(AuditEntry.action == "sync_refused")
         .order_by(AuditEntry.seq.desc())
         .limit(RECENT_REFUSALS)
     ).all()

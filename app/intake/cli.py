@@ -8,14 +8,16 @@ back to the provider by phone (the out-of-band check, DESIGN section 4).
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.extensions import intake_db as db
-from app.intake import recipients
+from app.intake import recipients, retention
 from app.models.intake import Recipient, ServiceRoute
 from crypto.armor import dearmour_label
 from crypto.errors import CryptoError
@@ -104,3 +106,14 @@ def list_command() -> None:
     for service in ("idva", "isva", "not_sure"):
         if service not in routes:
             click.echo(f"Warning: no recipient for {service}; the intake refuses those referrals")
+
+
+retention_cli = AppGroup("retention", help="Retention at intake (dpia/dpia.md section 9).")
+
+
+@retention_cli.command("purge")
+def purge_command() -> None:
+    """Purge what intake no longer needs; safe to run daily from cron, and again."""
+    purged = retention.purge(db.session, date.today(), retention.Periods.from_config(
+        current_app.config))
+    click.echo(f"Purged {purged.describe()}.")

@@ -10,6 +10,7 @@ simply be repeated: nothing is lost and nothing is duplicated (G9). What intake 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
@@ -62,44 +63,62 @@ def _check_sealed_to_referrer(referral: Referral, sealed: bytes) -> None:
     try:
         key_id = recipient_key_id(sealed)
     except CryptoError:
-        raise Invalid("sealed is not a Safe Referral envelope (version 1)") from None
+        raise Invalid("sealed is not a Safe Referral envelope") from None
     expected = PublicKey.from_bytes(referral.referrer_public_key or b"").key_id
     if key_id != expected:
         raise Invalid("sealed is not sealed to this referral's referrer key")
 
 
-def store_reply(
-    recipient_id: str, referral_id: str, reply_id: str, sealed: bytes, sent_on: date
-) -> tuple[Message, bool]:
-    """Store an advisor's reply under the console's id; True when it is new."""
+@dataclass(frozen=True)
+class Reply:
+    """An advisor's reply as the console sends it: sealed to the referrer, with the provider's
+    proof of origin at its place in the provider's sequence (app/authenticity.py)."""
+
+    id: str
+    sealed: bytes
+    sent_on: date
+    sequence: int
+    proof: bytes
+
+
+def store_reply(recipient_id: str, referral_id: str, reply: Reply) -> tuple[Message, bool]:
+    """Store an advisor's reply under the console's id; True when it is new.
+
+    Intake cannot check the proof (it never holds the key): it keeps it beside the reply, and
+    the referrer's status page shows the reply only if the proof verifies (G2).
+    """
     referral = referral_of(recipient_id, referral_id)
-    existing = db.session.get(Message, reply_id)
+    existing = db.session.get(Message, reply.id)
     if existing is not None:
         same = (
             existing.referral_id == referral.id
             and existing.author == "advisor"
-            and existing.sealed_for_referrer == sealed
-            and existing.sent_on == sent_on
+            and existing.sealed_for_referrer == reply.sealed
+            and existing.sent_on == reply.sent_on
+            and existing.sequence == reply.sequence
+            and existing.proof == reply.proof
         )
         if not same:
             raise Conflict("A different message already has this id")
         return existing, False
     if referral.status in FINISHED or referral.referrer_public_key is None:
         raise Conflict(f"This referral is {referral.status}; it takes no more replies")
-    _check_sealed_to_referrer(referral, sealed)
-    _check_day(referral, sent_on, "sent_on")
+    _check_sealed_to_referrer(referral, reply.sealed)
+    _check_day(referral, reply.sent_on, "sent_on")
     position = db.session.execute(
         select(func.coalesce(func.max(Message.position), 0)).where(
             Message.referral_id == referral.id
         )
     ).scalar_one()
     message = Message(
-        id=reply_id,
+        id=reply.id,
         referral_id=referral.id,
         position=position + 1,
         author="advisor",
-        sent_on=sent_on,
-        sealed_for_referrer=sealed,
+        sent_on=reply.sent_on,
+        sealed_for_referrer=reply.sealed,
+        sequence=reply.sequence,
+        proof=reply.proof,
     )
     db.session.add(message)
     db.session.commit()

@@ -221,13 +221,44 @@ def name_of(recipient_id: str) -> str | None:
     return recipient.name if recipient is not None else None
 
 
+# Built once: building this select anew took longer than running it.
+_NEWEST = (
+    select(RecipientKey.recipient_id, func.max(RecipientKey.generation).label("generation"))
+    .group_by(RecipientKey.recipient_id)
+    .subquery()
+)
+_ROUTES_WITH_NEWEST_KEYS = (
+    select(ServiceRoute.service, Recipient.name, Recipient.key_set, RecipientKey.public_key)
+    .join(Recipient, Recipient.id == ServiceRoute.recipient_id)
+    .outerjoin(_NEWEST, _NEWEST.c.recipient_id == Recipient.id)
+    .outerjoin(
+        RecipientKey,
+        (RecipientKey.recipient_id == Recipient.id)
+        & (RecipientKey.generation == _NEWEST.c.generation),
+    )
+    .where(ServiceRoute.service.in_(SERVICES))
+)
+
+
 def open_services() -> set[str]:
-    """Services whose recipient's keys verify now (so the form offers only what can be sealed)."""
-    opened = set()
-    for service in SERVICES:
+    """Services whose recipient's keys verify now (so the form offers only what can be sealed).
+
+    What route_for and vouched check, for every service in one query: every intake page asks,
+    and three services' worth of ORM loads took most of a page's time (docs/benchmarks.md).
+    """
+    rows = db.session.connection().execute(_ROUTES_WITH_NEWEST_KEYS).all()
+    opened: set[str] = set()
+    refused: set[str] = set()  # two rows tied for newest: open only if both agree
+    for service, name, key_set, newest_key in rows:
+        pin = pin_for(name)
         try:
-            if route_for(service) is not None:
-                opened.add(service)
-        except KeysNotVouched:
-            continue
-    return opened
+            agrees = (
+                pin is not None
+                and key_set is not None
+                and newest_key is not None
+                and verify(key_set, pin).newest.to_bytes() == bytes(newest_key)
+            )
+        except KeySetError:
+            agrees = False
+        (opened if agrees else refused).add(service)
+    return opened - refused

@@ -14,15 +14,15 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from app.extensions import csrf
-from app.intake import recipients, referrals
+from app.intake import first_visit, recipients, referrals
 from app.questionnaire import forms, journey
 from app.web import expensive, fair_use, proof_of_work
 from crypto.errors import PhraseError
 from crypto.keyfile import Argon2Params
-from crypto.keys import PrivateKey
 from crypto.phrase import normalise_phrase
 
 Page = str | Response | tuple[str, int]  # a body, a redirect, or a body with its status
@@ -41,22 +41,28 @@ def _cost() -> tuple[bytes, Argon2Params]:
 
 @bp.get("/")
 def start() -> Page:
-    return render_template("intake/start.html", open_services=recipients.open_services())
+    opened = recipients.open_services()
+    return first_visit.page(
+        ("start", frozenset(opened)),
+        lambda: render_template("intake/start.html", open_services=opened),
+    )
 
 
 @bp.get("/safety")
 def safety() -> Page:
-    return render_template("intake/safety.html")
+    return first_visit.page("safety", lambda: render_template("intake/safety.html"))
 
 
 @bp.get("/privacy")
 def privacy() -> Page:
-    return render_template("intake/privacy.html")
+    return first_visit.page("privacy", lambda: render_template("intake/privacy.html"))
 
 
 @bp.get("/accessibility")
 def accessibility() -> Page:
-    return render_template("intake/accessibility.html")
+    return first_visit.page(
+        "accessibility", lambda: render_template("intake/accessibility.html")
+    )
 
 
 @bp.route("/exit", methods=["GET", "POST"])
@@ -93,9 +99,13 @@ def question(slug: str) -> Page:
     answers = _answers()
     if step is None or not step.applies(answers):
         abort(404)
+    # A newcomer's page is kept rendered (first_visit), so its form is built only when needed.
+    newcomer = request.method == "GET" and not answers
     # Saved answers fill the page shown; a page sent back is read only from what was sent.
-    form = step.form(data=journey.form_data(step, answers) if request.method == "GET" else None)
-    if form.validate_on_submit():
+    form = None if newcomer else step.form(
+        data=journey.form_data(step, answers) if request.method == "GET" else None
+    )
+    if form is not None and form.validate_on_submit():
         if slug == "service" and form.service.data not in recipients.open_services():
             form.service.errors = [
                 "We cannot take referrals for this service at the moment. "
@@ -113,15 +123,22 @@ def question(slug: str) -> Page:
         back_url = url_for(".question", slug=back)
     else:  # the optional pages are reached from check-your-answers
         back_url = url_for(".check") if step.optional else url_for(".start")
-    return render_template(
-        f"intake/questions/{slug}.html",
-        form=form,
-        step=step,
-        back_url=back_url,
-        # Tab titles stay neutral (G7): someone glancing at history sees only a number.
-        page_title=journey.page_title(answers, step),
-        open_services=recipients.open_services(),
-    )
+    opened = recipients.open_services()
+
+    def render() -> str:
+        return render_template(
+            f"intake/questions/{slug}.html",
+            form=form or step.form(data=journey.form_data(step, answers)),
+            step=step,
+            back_url=back_url,
+            # Tab titles stay neutral (G7): someone glancing at history sees only a number.
+            page_title=journey.page_title(answers, step),
+            open_services=opened,
+        )
+
+    if newcomer:
+        return first_visit.page(("question", slug, frozenset(opened)), render, csrf=generate_csrf())
+    return render()
 
 
 @bp.get("/referral/start")
@@ -218,36 +235,41 @@ def return_with_phrase() -> Page:
                     "We could not find a referral with that reference phrase. Check each word"
                 ]
             else:
-                referral, key = found
+                referral, referrer = found
                 # `session` is typed as Flask's SessionMixin; ours is a SplitSession.
                 session.regenerate()  # type: ignore[attr-defined]
-                session["referrer"] = {"referral": referral.id, "key": key.to_bytes().hex()}
+                session["referrer"] = {"referral": referral.id, **referrer.to_session()}
                 return redirect(url_for(".status"), code=303)
-    return render_template(
-        "intake/return.html", form=form, challenge=proof_of_work.issue("lookup")
-    )
+    challenge = proof_of_work.issue("lookup")
+
+    def render() -> str:
+        return render_template("intake/return.html", form=form, challenge=challenge)
+
+    if request.method == "GET":  # an empty form: the same page for everyone
+        return first_visit.page("return", render, csrf=generate_csrf(), challenge=challenge.token)
+    return render()
 
 
-def _signed_in() -> tuple[referrals.Referral, PrivateKey]:
-    referrer = session.get("referrer")
-    if not referrer:
+def _signed_in() -> tuple[referrals.Referral, referrals.Referrer]:
+    stored = session.get("referrer")
+    if not stored or "auth" not in stored:  # a session from before proofs: sign in again
         abort(403)
-    referral = referrals.db.session.get(referrals.Referral, referrer["referral"])
+    referral = referrals.db.session.get(referrals.Referral, stored["referral"])
     if referral is None or referral.status == "withdrawn":
         session.clear()
         abort(403)
-    return referral, PrivateKey.from_bytes(bytes.fromhex(referrer["key"]))
+    return referral, referrals.Referrer.from_session(stored)
 
 
 @bp.route("/status", methods=["GET", "POST"])
 @fair_use.limit("LIMIT_MESSAGES")
 def status() -> Page:
-    referral, key = _signed_in()
+    referral, referrer = _signed_in()
     form = forms.MessageForm()
     problem = None
     if form.validate_on_submit():
         try:
-            referrals.send_message(referral, form.body.data)
+            referrals.send_message(referral, referrer, form.body.data)
         except referrals.NoRecipient:
             problem = "closed"
         except referrals.NotStored:
@@ -262,7 +284,7 @@ def status() -> Page:
         "intake/status.html",
         referral=referral,
         status=referrals.status_words(referral),
-        messages=referrals.messages(referral, key),
+        messages=referrals.messages(referral, referrer),
         form=form,
         problem=problem,
         just_sent=session.pop("message_sent", False),
@@ -271,10 +293,10 @@ def status() -> Page:
 
 @bp.route("/status/delete", methods=["GET", "POST"])
 def delete() -> Page:
-    referral, _ = _signed_in()
+    referral, referrer = _signed_in()
     form = forms.ConfirmForm()
     if form.validate_on_submit():
-        referrals.withdraw(referral)
+        referrals.withdraw(referral, referrer)
         session.clear()
         return redirect(url_for(".deleted"), code=303)
     return render_template("intake/delete.html", form=form)

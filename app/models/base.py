@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import secrets
+import sqlite3
+from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -18,3 +22,11 @@ def random_id() -> str:
 
 class ConsoleBase(DeclarativeBase):
     """Tables of the provider console's own database (provider side)."""
+
+
+@event.listens_for(Engine, "connect")
+def _secure_delete(connection: Any, _record: Any) -> None:
+    """Both apps' SQLite files overwrite deleted content with zeros, so a purged referral or
+    case does not linger in free pages (dpia/dpia.md section 9.1). PostgreSQL: see there."""
+    if isinstance(connection, sqlite3.Connection):
+        connection.execute("PRAGMA secure_delete=ON")

@@ -145,6 +145,9 @@ class Case(ConsoleBase):
     referrer_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Learned when an advisor first opens the case (sync cannot decrypt): shortens the SLA.
     urgent: Mapped[bool | None] = mapped_column(Boolean)
+    # Learnt with `urgent`: False when the referrer gave no contact details (phrase only), so
+    # no first contact is due. None until known.
+    contactable: Mapped[bool | None] = mapped_column(Boolean)
     acknowledged_on: Mapped[date | None] = mapped_column(Date)
     first_contact_on: Mapped[date | None] = mapped_column(Date)
     contact_made_on: Mapped[date | None] = mapped_column(Date)
@@ -152,6 +155,10 @@ class Case(ConsoleBase):
     closure_reason: Mapped[str | None] = mapped_column(String(32))
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     purge_after: Mapped[date | None] = mapped_column(Date)
+    # A withdrawal intake reported, held until someone with a key checks the phrase holder's
+    # proof (the sync holds no key): only then is the case marked withdrawn (G9).
+    withdrawal_claimed_on: Mapped[date | None] = mapped_column(Date)
+    withdrawal_proof: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     assignee: Mapped[Advisor | None] = relationship()
     notes: Mapped[list[CaseNote]] = relationship(
@@ -191,6 +198,13 @@ class CaseMessage(ConsoleBase):
     advisor_id: Mapped[str | None] = mapped_column(ForeignKey("advisors.id"))
     sent_on: Mapped[date] = mapped_column(Date)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # The author's place in their own sequence and their proof of origin (app/authenticity.py):
+    # the referrer's as it came through intake, or the one made here for a reply.
+    sequence: Mapped[int | None] = mapped_column(Integer)
+    proof: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # None until someone with a key first checks a referrer's message; False when its proof
+    # failed, so the refusal is audited once and the message is never shown.
+    genuine: Mapped[bool | None] = mapped_column(Boolean)
 
     case: Mapped[Case] = relationship(back_populates="messages")
 

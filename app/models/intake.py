@@ -96,8 +96,12 @@ class Referral(IntakeBase):
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Derived from the reference phrase by Argon2id + HKDF; cannot be reversed to it.
     lookup_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    # The referrer's own public key, so advisors can seal replies only they can open.
+    # The referrer's own public key. Only a check that a reply is sealed to the referrer: the
+    # console seals replies to the copy inside the envelope (v2), never to this column (G2).
     referrer_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The phrase holder's proof of their withdrawal and its day (app/authenticity.py): the
+    # console acts on a withdrawal only if it verifies (G9).
+    withdrawal_proof: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="referral", order_by="Message.position", cascade="all, delete-orphan"
@@ -119,6 +123,13 @@ class Message(IntakeBase):
     sealed_for_provider: Mapped[bytes | None] = mapped_column(LargeBinary)
     # An advisor's reply, or the referrer's own copy, sealed to the referrer's key.
     sealed_for_referrer: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Place in its author's own sequence (1, 2, 3 ...), bound into its proofs.
+    sequence: Mapped[int | None] = mapped_column(Integer)
+    # Proof of origin (app/authenticity.py), made where the author holds the shared auth key:
+    # over sealed_for_provider for a referrer's message, over sealed_for_referrer for a reply.
+    proof: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The referrer's proof over their own copy (sealed_for_referrer), checked on the status page.
+    copy_proof: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     referral: Mapped[Referral] = relationship(back_populates="messages")
 

@@ -71,6 +71,9 @@ class Release(IntakeBase):
     table_name: Mapped[str] = mapped_column(String(64))
     content: Mapped[str] = mapped_column(Text)  # the protected table as JSON
     released_on: Mapped[date] = mapped_column(Date, default=date.today)
+    # The release audit's figures as JSON (app.standards.audit.log_entry): that it ran and
+    # passed, over how many figures, and the narrowest interval; None before the audit.
+    audit: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
 
 
 class Export(IntakeBase):

@@ -12,7 +12,7 @@ from app.standards.blueprint import bp
 
 
 def _landing() -> str:
-    return url_for(".dashboard")
+    return url_for(".commissioning_view")
 
 
 register(

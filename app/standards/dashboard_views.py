@@ -15,13 +15,13 @@ from werkzeug.wrappers import Response
 from app.extensions import intake_db as db
 from app.extensions import talisman
 from app.models.standards import Analyst, Export, Release
-from app.standards import exports, releases
+from app.standards import audit, commissioning, exports, releases, settings
 from app.standards.access import signed_in_analyst
 from app.standards.blueprint import bp
 from app.standards.charts import use_styles
 from app.standards.dashboard import default_period, period_words, provider_names, shown_tables
 from app.standards.forms import ExportForm, PeriodForm
-from app.standards.stored import period_order, released_periods
+from app.standards.stored import audit_entry, period_order, released_periods
 
 
 def url_slug(label: str) -> str:
@@ -36,7 +36,30 @@ def _label_from(slug: str) -> str:
 
 
 @bp.get("/")
-@talisman(content_security_policy=None)  # charts.content_security_policy sets it, with hashes
+@talisman(content_security_policy=None)  # charts.content_security_policy sets it
+def commissioning_view() -> str:
+    """The first page after sign-in: demand against capacity and the KPIs, across periods."""
+    releases.release_due()
+    demand = commissioning.demand()
+    kpis = commissioning.kpis()
+    targets = commissioning.targets()
+    return render_template(
+        "standards/commissioning.html",
+        demand=demand,
+        demand_chart=commissioning.demand_chart(demand) if demand else None,
+        kpis=kpis,
+        kpi_words=commissioning.kpi_words(),
+        kpi_charts={code: commissioning.kpi_chart(code, kpis, targets[code])
+                    for code in commissioning.KPIS} if kpis else {},
+        targets=targets,
+        meets=commissioning.meets,
+        percent_kpis=commissioning.PERCENT_KPIS,
+        differences=commissioning.differences(),
+    )
+
+
+@bp.get("/tables")
+@talisman(content_security_policy=None)  # charts.content_security_policy sets it
 def dashboard() -> str:
     releases.release_due()
     periods = released_periods()
@@ -81,6 +104,17 @@ def export(slug: str) -> Response:
     return response
 
 
+@bp.get("/about-the-figures")
+def about_figures() -> str:
+    """Why a figure is [c], and how percentages and medians are worked out (issues 10, 13)."""
+    rules = settings.rules()
+    return render_template(
+        "standards/about_figures.html",
+        threshold=rules.threshold,
+        rounding_base=rules.rounding_base,
+    )
+
+
 @bp.get("/releases")
 def release_log() -> str:
     names = provider_names()
@@ -97,6 +131,7 @@ def release_log() -> str:
             else names.get(provider, "Provider"),
             "tables": sorted(r.table_name for r in found),
             "released_on": min(r.released_on for r in found),
+            "audit": audit.log_text(audit_entry(found[0])),
         }
         for (period, source, provider), found in ordered
     ]

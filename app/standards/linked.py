@@ -63,7 +63,13 @@ FREE = (0, None)
 def _boxes(table: ProtectedTable | None, categories: list[str], rules: DisclosureRules) -> dict:
     if table is None:
         return dict.fromkeys([*categories, TOTAL], FREE)
-    return {**_cell_boxes(table, rules), TOTAL: _total_box(table, rules)}
+    # No cap on a withheld cell: the release audit may withhold a larger cell than a released
+    # one (least useful first), so "smallest first" is not a fact the attacker can use here.
+    boxes = {
+        k: FREE if v is None else box
+        for (k, box), v in zip(_cell_boxes(table, rules).items(), table.rows.values(), strict=True)
+    }
+    return {**boxes, TOTAL: _total_box(table, rules)}
 
 
 def _flow_side(

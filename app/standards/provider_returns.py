@@ -3,7 +3,10 @@
 The provider console counts the sealed monitoring answers and protects each one-way table
 with app.disclosure; intake trusts none of that and checks every table again under its own
 rules. A return is all-or-nothing: any problem refuses the whole return, with every problem
-listed, and nothing is stored. Accepted, it is released at once and never revised, so a
+listed, and nothing is stored. A return that passes is then audited with everything released
+(app.standards.audit, issue 13): a figure that, read with intake's own tables or earlier
+returns, would narrow another is withheld before release, and the manager is told which.
+Accepted, it is released at once and never revised, so a
 period takes one return from each provider.
 
 Table shape: {"rows": {category code: int or null}, "total": int or null}, with exactly the
@@ -29,8 +32,10 @@ from app.disclosure import (
 from app.extensions import intake_db as db
 from app.models.intake import Recipient
 from app.models.standards import Release
+from app.release_facts import Released
 from app.return_contract import PROVIDER_TABLES, SAME_POPULATION
-from app.standards.stored import as_table, counts_content, new_release, releases
+from app.standards import audit
+from app.standards.stored import as_table, audit_entry, counts_content, new_release, releases
 
 
 class ReturnRefused(Exception):
@@ -67,9 +72,17 @@ def accept_provider_return(
         problems += _family_problems(recipient_id, period, protected, rules)
     if problems:
         raise ReturnRefused(problems)
-    made = [
-        new_release("provider", recipient_id, period, name, counts_content(protected[name]), today)
+    candidate = [
+        Released("provider", recipient_id, period.label, name, counts_content(protected[name]))
         for name in PROVIDER_TABLES
+    ]
+    # Read with everything released, of both sources, before DPS can see it (issue 13): what
+    # would narrow a figure anywhere is withheld, and the manager is told which (`reduction`).
+    reduced, result = audit.audited(candidate, rules)
+    entry = audit.log_entry(result)
+    made = [
+        new_release("provider", recipient_id, period, r.table, dict(r.content), today, entry)
+        for r in reduced
     ]
     db.session.add_all(made)
     try:
@@ -195,3 +208,8 @@ def _family_problems(
         quarters = {q: as_table(released[q.label, name]) for q in year.quarters()}
         problems += [f"{name}: {problem}" for problem in family_problems(quarters, table, rules)]
     return problems
+
+
+def reduction(made: list[Release]) -> str:
+    """What the provider's manager is told if intake withheld more of the return ("" if not)."""
+    return audit.reduction(audit_entry(made[0])) if made else ""

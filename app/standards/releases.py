@@ -33,7 +33,9 @@ from app.disclosure import (
 )
 from app.extensions import intake_db as db
 from app.models.standards import Release
-from app.standards import demand, measures, settings
+from app.release_audit import percentage_from_rounded, whole_median
+from app.release_facts import Released
+from app.standards import audit, demand, measures, settings
 from app.standards.linked import LINKED, LinkedCheck, withheld
 from app.standards.stored import (
     Measure,
@@ -87,13 +89,15 @@ def _release(period: Period, today: date) -> list[Release]:
     # The last option withholds the whole period, which adds nothing, so it always passes;
     # it is also the answer if something unforeseen made every option fail.
     tables = next((o for o in options if not check.problems(period, o)), options[-1])
-    rows = [
-        new_release("intake", "", period, "received", counts_content(tables["received"]), today),
-        new_release("intake", "", period, "service_levels", _service_levels(period, rules), today),
-        new_release("intake", "", period, "caseload", counts_content(tables["caseload"]), today),
-        new_release("intake", "", period, "closures", counts_content(tables["closures"]), today),
-        new_release("intake", "", period, "demand", _demand(period, tables, rules), today),
-    ]
+    content = {name: counts_content(tables[name]) for name in LINKED}
+    content["service_levels"] = _service_levels(period, rules)
+    content["demand"] = _demand(period, tables, rules)
+    order = ("received", "service_levels", "caseload", "closures", "demand")
+    candidate = [Released("intake", "", period.label, name, content[name]) for name in order]
+    # Nothing becomes visible before the audit of everything released passes (issue 13).
+    made, result = audit.audited(candidate, rules)
+    entry = audit.log_entry(result)
+    rows = [new_release("intake", "", period, r.table, dict(r.content), today, entry) for r in made]
     db.session.add_all(rows)
     db.session.commit()
     return rows
@@ -158,33 +162,40 @@ def _year_variants(
 
 
 def _service_levels(period: Period, rules: DisclosureRules) -> dict:
+    """Each percentage is worked out from the counts rounded to the base, as a released count
+    is, so it says nothing finer than they would (issue 13: a whole-number percentage of
+    exact counts pinned its denominator). It is released only when its numerator and their
+    complement both reach the threshold, and a year's only when every quarter's was. The
+    rounded counts are kept with it (`basis`, never shown) for the release audit."""
     targets = settings.targets()
     quarters = [period] if period.kind == "quarter" else period.quarters()
     found = [measures.service_levels(q, targets) for q in quarters]
     # A quarter before the first referral holds nobody; it cannot be found by subtraction.
     found = [q for q in found if q.measured] or found
     year = sum(found[1:], found[0])
-    rows: dict[str, Measure]
-    if period.kind == "quarter":
-        rows = {
-            "acknowledged_within_target": percentage_or_none(
-                year.acknowledged_in_time, year.measured, rules
-            ),
-            "first_contact_within_target": percentage_or_none(
-                year.contacted_in_time, year.measured, rules
-            ),
-        }
-    else:
-        rows = {
-            "acknowledged_within_target": year_percentage_or_none(
-                [(q.acknowledged_in_time, q.measured) for q in found], rules
-            ),
-            "first_contact_within_target": year_percentage_or_none(
-                [(q.contacted_in_time, q.measured) for q in found], rules
-            ),
-        }
-    rows["median_days_to_first_contact"] = median_or_none(year.sorted_days(), rules)
-    return measures_content(rows)
+    b = rules.rounding_base
+    rows: dict[str, Measure] = {}
+    basis: dict[str, int | None] = {}
+    for code, numerator in (
+        ("acknowledged_within_target", "acknowledged_in_time"),
+        ("first_contact_within_target", "contacted_in_time"),
+    ):
+        parts = [(getattr(q, numerator), q.measured) for q in found]
+        if period.kind == "quarter":
+            allowed = percentage_or_none(*parts[0], rules) is not None
+        else:
+            allowed = year_percentage_or_none(parts, rules) is not None
+        top = _round(getattr(year, numerator), b) if allowed else None
+        rows[code] = percentage_from_rounded(top, _round(year.measured, b))
+        basis[numerator] = top
+    released = any(v is not None for v in rows.values())
+    basis["measured"] = _round(year.measured, b) if released else None
+    rows["median_days_to_first_contact"] = whole_median(median_or_none(year.sorted_days(), rules))
+    return {**measures_content(rows), "basis": basis}
+
+
+def _round(n: int, base: int) -> int:
+    return (2 * n + base) // (2 * base) * base  # half up, as app.disclosure rounds a count
 
 
 def _demand(period: Period, tables: Candidate, rules: DisclosureRules) -> dict:

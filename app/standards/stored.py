@@ -7,6 +7,7 @@ cannot change how an old release is read. Measures are named figures (None when 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -47,7 +48,13 @@ def as_table(release: Release) -> ProtectedTable:
 
 
 def new_release(
-    source: str, provider_id: str, period: Period, name: str, data: dict[str, Any], on: date
+    source: str,
+    provider_id: str,
+    period: Period,
+    name: str,
+    data: dict[str, Any],
+    on: date,
+    audit: Mapping[str, Any] | None = None,
 ) -> Release:
     # Keys in a fixed order, so the stored text (and any export of it) is byte-for-byte stable.
     return Release(
@@ -57,7 +64,13 @@ def new_release(
         table_name=name,
         content=json.dumps(data, separators=(",", ":")),
         released_on=on,
+        audit=None if audit is None else json.dumps(dict(audit), separators=(",", ":")),
     )
+
+
+def audit_entry(release: Release) -> dict[str, Any] | None:
+    """The release audit's figures for a released table (None: released before the audit)."""
+    return None if release.audit is None else json.loads(release.audit)
 
 
 def releases(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import secrets
 import time
@@ -23,12 +24,17 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
 
-from flask import current_app, session
+from flask import current_app, request, session
 from limits import RateLimitItem
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter, RateLimiter
+from redis.exceptions import RedisError
 
 from app.web.privacy_logging import anonymous_client_key
+
+log = logging.getLogger(__name__)
+# Where one-use marks go when Redis fails under a request that had already passed its limits.
+_FALLBACK_MARKS = MemoryStorage()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,7 +108,14 @@ def spend_once(token: str, valid_until: float) -> bool:
         return True  # limits switched off (only tests do): no store to mark it in
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
     mark = f"{prefix}/spent/" + hashlib.sha256(token.encode()).hexdigest()[:32]
-    return increment_until(limiter.storage, mark, window_end(3600, valid_until)) == 1
+    expires = window_end(3600, valid_until)
+    # The live strategy's store: Redis, or Flask-Limiter's in-memory fallback while Redis is
+    # down (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED), when a token is spent once per worker.
+    try:
+        return increment_until(limiter.limiter.storage, mark, expires) == 1
+    except RedisError:
+        log.warning("one-use marks: the rate-limit store does not answer; marking in memory")
+        return increment_until(_FALLBACK_MARKS, mark, expires) == 1
 
 
 def retry_after_seconds() -> int:
@@ -136,11 +149,19 @@ def limit(name: str) -> Callable[[F], F]:
 
     def decorate(view: F) -> F:
         for kind, key_func in KEY_FUNCS.items():
+            # Flask-Limiter resolves each limit and asks exempt_when before it looks at the
+            # method, so a GET (most requests) answers both at once without reading settings.
             view = limiter.limit(  # type: ignore[assignment]
-                partial(lambda n, k: configured(n, k) or "1 per hour", name, kind),
+                partial(
+                    lambda n, k: (request.method == "POST" and configured(n, k)) or "1 per hour",
+                    name,
+                    kind,
+                ),
                 key_func=key_func,
                 methods=["POST"],
-                exempt_when=partial(lambda n, k: not configured(n, k), name, kind),
+                exempt_when=partial(
+                    lambda n, k: request.method != "POST" or not configured(n, k), name, kind
+                ),
             )(view)
         return view
 

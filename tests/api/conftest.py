@@ -26,6 +26,7 @@ from crypto.keys import PrivateKey
 from tests.api import openapi_check
 from tests.provider_signing import register_signed
 from tests.referrer import Referrer
+from tests.referrer_keys import binding_for, referrer_for
 
 PROVIDER = "Test advisor service"
 OTHER = "Other advisor service"
@@ -146,9 +147,12 @@ def seed_referrals(app: Flask, count: int, service: str = "idva") -> list[str]:
             fields = journey.sealed_fields({"service": service, "account": "seeded"})
             intake_db.session.add(Referral(
                 id=referral_id, service=service, recipient_id=route.recipient_id,
-                sealed=seal_record("referral", referral_id, fields, route.key),
+                sealed=seal_record(
+                        "referral", referral_id, fields, route.key,
+                        referrer=binding_for(referral_id),
+                    ),
                 lookup_id=random_id(),
-                referrer_public_key=PrivateKey.generate().public_key.to_bytes(),
+                referrer_public_key=binding_for(referral_id).public_key.to_bytes(),
             ))
             ids.append(referral_id)
         intake_db.session.commit()
@@ -160,5 +164,5 @@ def seed_message(app: Flask, referral_id: str, body: str = "seeded") -> str:
     with app.app_context():
         referral = intake_db.session.get(Referral, referral_id)
         assert referral is not None
-        referrals.send_message(referral, body)
+        referrals.send_message(referral, referrer_for(referral.id), body)
         return referral.messages[-1].id

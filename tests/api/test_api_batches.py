@@ -16,6 +16,7 @@ from app.extensions import intake_db
 from app.intake import outgoing, referrals
 from app.models.intake import Message, Referral
 from tests.api.conftest import OTHER, PROVIDER, Console, seed_message, seed_referrals, stored
+from tests.referrer_keys import referrer_for
 
 TODAY = date.today().isoformat()
 BATCHES = ["/referrals/delivered", "/messages/delivered", "/withdrawals/acknowledged"]
@@ -29,7 +30,7 @@ def withdraw(app: Flask, referral_id: str) -> None:
     with app.app_context():
         referral = intake_db.session.get(Referral, referral_id)
         assert referral is not None
-        referrals.withdraw(referral)
+        referrals.withdraw(referral, referrer_for(referral.id))
 
 
 @pytest.fixture

@@ -12,10 +12,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.authenticity import prove_message
 from app.extensions import intake_db
 from app.models.intake import Message
-from crypto.envelope import open_record, seal_record
-from crypto.keys import PrivateKey, PublicKey
+from crypto.envelope import ReferrerBinding, open_envelope, open_record, seal_record
+from crypto.keys import PrivateKey
 from tests.api.conftest import OTHER, PROVIDER, Console, seed_message, seed_referrals
 from tests.referrer import Referrer
 
@@ -32,15 +33,31 @@ def status_page(referrer: Referrer, phrase: str) -> str:
     return referrer.client.get("/status").get_data(as_text=True)
 
 
-def sealed_reply(referral: dict[str, Any], reply_id: str, body: str) -> str:
-    key = PublicKey.from_bytes(base64.b64decode(referral["referrer_public_key"]))
-    return base64.b64encode(seal_record("message", reply_id, {"body": body}, key)).decode()
+def reply(
+    referral: dict[str, Any], reply_id: str, body: str, sent_on: str = TODAY, sequence: int = 1
+) -> dict[str, Any]:
+    """A reply as the console sends it: sealed to the key inside the envelope, with its proof."""
+    binding: ReferrerBinding = referral["binding"]
+    sealed = seal_record("message", reply_id, {"body": body}, binding.public_key)
+    proof = prove_message(
+        binding.auth_key, "provider", referral_id=referral["id"], sequence=sequence,
+        message_id=reply_id, sent_on=date.fromisoformat(sent_on), sealed=sealed,
+    )
+    return {"sealed": b64(sealed), "sent_on": sent_on, "sequence": sequence, "proof": b64(proof)}
+
+
+def b64(blob: bytes) -> str:
+    return base64.b64encode(blob).decode()
 
 
 @pytest.fixture
-def delivered(referral: dict[str, Any], console: Console) -> dict[str, Any]:
+def delivered(
+    referral: dict[str, Any], console: Console, provider_key: PrivateKey
+) -> dict[str, Any]:
     assert console.post(f"/referrals/{referral['id']}/delivered").status_code == 200
-    return referral
+    sealed = base64.b64decode(referral["sealed"])
+    binding = open_envelope("referral", referral["id"], sealed, provider_key).referrer
+    return referral | {"binding": binding}
 
 
 def test_a_referrers_message_comes_through_sealed_to_the_provider(
@@ -119,8 +136,7 @@ def test_a_reply_reaches_the_referrers_status_page_and_repeats_are_idempotent(
     referrer: Referrer, delivered: dict[str, Any], console: Console
 ) -> None:
     reply_id = secrets.token_urlsafe(16)
-    body = {"sealed": sealed_reply(delivered, reply_id, "We will call you on Tuesday"),
-            "sent_on": TODAY}
+    body = reply(delivered, reply_id, "We will call you on Tuesday", TODAY)
     url = f"/referrals/{delivered['id']}/replies/{reply_id}"
     first = console.put(url, json=body)
     assert first.status_code == 201
@@ -140,7 +156,7 @@ def test_replies_take_the_next_position_after_the_referrers_messages(
     reply_id = secrets.token_urlsafe(16)
     response = console.put(
         f"/referrals/{delivered['id']}/replies/{reply_id}",
-        json={"sealed": sealed_reply(delivered, reply_id, "Hi"), "sent_on": TODAY},
+        json=reply(delivered, reply_id, "Hi", TODAY),
     )
     assert response.get_json()["position"] == 2
 
@@ -150,9 +166,9 @@ def test_the_same_reply_id_with_a_different_body_is_409(
 ) -> None:
     reply_id = secrets.token_urlsafe(16)
     url = f"/referrals/{delivered['id']}/replies/{reply_id}"
-    console.put(url, json={"sealed": sealed_reply(delivered, reply_id, "One"), "sent_on": TODAY})
+    console.put(url, json=reply(delivered, reply_id, "One", TODAY))
     response = console.put(
-        url, json={"sealed": sealed_reply(delivered, reply_id, "Two"), "sent_on": TODAY}
+        url, json=reply(delivered, reply_id, "Two", TODAY)
     )
     assert response.status_code == 409 and response.get_json()["error"] == "conflict"
 
@@ -180,7 +196,7 @@ def test_a_reply_the_referrer_could_not_open_is_422(
     }
     response = console.put(
         f"/referrals/{delivered['id']}/replies/{reply_id}",
-        json={"sealed": blobs[sealed], "sent_on": TODAY},
+        json=reply(delivered, reply_id, "x") | {"sealed": blobs[sealed]},
     )
     assert response.status_code == 422
     assert words in response.get_json()["message"]
@@ -192,7 +208,7 @@ def test_a_reply_id_that_is_not_16_to_32_url_safe_characters_is_422(
 ) -> None:
     response = console.put(
         f"/referrals/{delivered['id']}/replies/{reply_id}",
-        json={"sealed": sealed_reply(delivered, "x" * 16, "Hi"), "sent_on": TODAY},
+        json=reply(delivered, "x" * 16, "Hi", TODAY),
     )
     assert response.status_code == 422
 
@@ -202,7 +218,7 @@ def test_a_reply_dated_in_the_future_is_422(delivered: dict[str, Any], console: 
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     response = console.put(
         f"/referrals/{delivered['id']}/replies/{reply_id}",
-        json={"sealed": sealed_reply(delivered, reply_id, "Hi"), "sent_on": tomorrow},
+        json=reply(delivered, reply_id, "Hi", tomorrow),
     )
     assert response.status_code == 422
 
@@ -211,7 +227,7 @@ def test_a_closed_referral_takes_no_new_replies_but_a_retried_one_still_succeeds
     delivered: dict[str, Any], console: Console
 ) -> None:
     sent_id, late_id = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-    sent = {"sealed": sealed_reply(delivered, sent_id, "Bye"), "sent_on": TODAY}
+    sent = reply(delivered, sent_id, "Bye", TODAY)
     console.put(f"/referrals/{delivered['id']}/replies/{sent_id}", json=sent)
     closed = console.put(
         f"/referrals/{delivered['id']}/events/closed",
@@ -222,7 +238,7 @@ def test_a_closed_referral_takes_no_new_replies_but_a_retried_one_still_succeeds
     assert retried.status_code == 200
     late = console.put(
         f"/referrals/{delivered['id']}/replies/{late_id}",
-        json={"sealed": sealed_reply(delivered, late_id, "Late"), "sent_on": TODAY},
+        json=reply(delivered, late_id, "Late", TODAY),
     )
     assert late.status_code == 409
 

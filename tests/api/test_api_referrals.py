@@ -10,8 +10,9 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from crypto.envelope import open_record
-from crypto.keys import PrivateKey, PublicKey
+from app.authenticity import withdrawal_is_genuine
+from crypto.envelope import open_envelope, open_record
+from crypto.keys import PrivateKey
 from tests.api.conftest import OTHER, PROVIDER, Console, stored
 from tests.referrer import Referrer
 
@@ -33,7 +34,12 @@ def test_a_pulled_referral_opens_with_the_provider_key_to_what_the_referrer_sent
     assert fields["email"] == "safe@example.org"
     assert referral["service"] == "isva"
     assert referral["received_on"] == TODAY
-    assert PublicKey.from_bytes(base64.b64decode(referral["referrer_public_key"])).key_id
+    # The referrer's reply key travels inside the envelope only, never beside it (G2).
+    assert "referrer_public_key" not in referral
+    opened = open_envelope(
+        "referral", referral["id"], base64.b64decode(referral["sealed"]), provider_key
+    )
+    assert opened.version == 2 and opened.referrer is not None
 
 
 def test_pulling_pages_through_seven_referrals_three_at_a_time(
@@ -100,7 +106,8 @@ def test_one_recipient_never_sees_or_touches_another_recipients_referrals(
         console.put(f"/referrals/{other_id}/events/acknowledged", json={"on": TODAY}),
         console.put(
             f"/referrals/{other_id}/replies/{'r' * 22}",
-            json={"sealed": base64.b64encode(b"SRE").decode(), "sent_on": TODAY},
+            json={"sealed": base64.b64encode(b"SRE").decode(), "sent_on": TODAY,
+                  "sequence": 1, "proof": base64.b64encode(bytes(32)).decode()},
         ),
     ]
     # Exactly the answer for an id that does not exist: existence is never revealed.
@@ -109,8 +116,9 @@ def test_one_recipient_never_sees_or_touches_another_recipients_referrals(
     assert [i["id"] for i in other_console.pull_all("referrals")] == [other_id]
 
 
-def test_a_withdrawal_after_delivery_is_offered_until_acknowledged(
-    app: Flask, referrer: Referrer, referral: dict[str, Any], console: Console
+def test_a_withdrawal_after_delivery_is_offered_until_acknowledged_with_the_phrase_holders_proof(
+    app: Flask, referrer: Referrer, referral: dict[str, Any], console: Console,
+    provider_key: PrivateKey,
 ) -> None:
     console.post(f"/referrals/{referral['id']}/delivered")
     assert console.pull_all("withdrawals") == []
@@ -119,7 +127,16 @@ def test_a_withdrawal_after_delivery_is_offered_until_acknowledged(
     assert (row.status, row.closed_on, row.closure_reason) == (
         "withdrawn", date.today(), "withdrawn_by_referrer"
     )
-    assert console.pull_all("withdrawals") == [{"id": referral["id"], "withdrawn_on": TODAY}]
+    (item,) = console.pull_all("withdrawals")
+    assert (item["id"], item["withdrawn_on"]) == (referral["id"], TODAY)
+    binding = open_envelope(
+        "referral", referral["id"], base64.b64decode(referral["sealed"]), provider_key
+    ).referrer
+    assert binding is not None
+    assert withdrawal_is_genuine(
+        binding.auth_key, base64.b64decode(item["proof"]), referral_id=referral["id"],
+        withdrawn_on=date.today(),
+    )
     first = console.post(f"/withdrawals/{referral['id']}/acknowledged")
     assert first.status_code == 200
     assert first.get_json() == {"id": referral["id"], "withdrawn_on": TODAY}

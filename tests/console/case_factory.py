@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 from pathlib import Path
@@ -12,12 +13,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from app.authenticity import prove_message
 from app.extensions import console_db
 from app.models.base import ConsoleBase, random_id
 from app.models.console import AuditEntry, Case, CaseMessage
 from app.questionnaire import journey
-from crypto.envelope import seal_record
-from crypto.keys import PrivateKey, PublicKey
+from crypto.envelope import ReferrerBinding, seal_record
+from crypto.keys import PRIVATE_KEY_SIZE, PrivateKey, PublicKey
+from crypto.proofs import Direction
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -47,24 +50,42 @@ def make_case(
     fields: dict[str, str] | None = None,
     referrer: PrivateKey | None = None,
     case_id: str | None = None,
+    legacy: bool = False,
     **columns: Any,
 ) -> str:
-    """A case as sync would store it, sealed to `recipient`; returns its id."""
+    """A case as sync would store it, sealed to `recipient`; returns its id.
+
+    The envelope is version 2, as the form makes it: it carries the reply key of `referrer`
+    (or of `referrer_of(case_id)`) and the auth key `auth_key_of(case_id)`. `legacy` makes
+    a version 1 envelope, as referrals made before proofs were sealed.
+    """
     case_id = case_id or random_id()
     fields = ANSWERS | (fields or {})
+    reply_key = (referrer or referrer_of(case_id)).public_key
+    binding = None if legacy else ReferrerBinding(reply_key, auth_key_of(case_id))
     with app.app_context():
         console_db.session.add(
             Case(
                 id=case_id,
                 service=columns.pop("service", fields["service"]),
                 received_on=received_on,
-                sealed=seal_record("referral", case_id, fields, recipient),
-                referrer_public_key=referrer.public_key.to_bytes() if referrer else None,
+                sealed=seal_record("referral", case_id, fields, recipient, referrer=binding),
                 **columns,
             )
         )
         console_db.session.commit()
     return case_id
+
+
+def referrer_of(case_id: str) -> PrivateKey:
+    """The reply key of a test case's referrer, when the test names none."""
+    seed = hashlib.shake_256(b"test reply key " + case_id.encode()).digest(PRIVATE_KEY_SIZE)
+    return PrivateKey.from_seed(seed)
+
+
+def auth_key_of(case_id: str) -> bytes:
+    """The auth key a test case's referrer shares with the provider (see make_case)."""
+    return hashlib.sha256(b"test auth key " + case_id.encode()).digest()
 
 
 def post_form(
@@ -95,15 +116,25 @@ class Today:
 
 def add_message(
     app: Flask, recipient: PublicKey, case_id: str, body: str, *, author: str = "referrer",
-    position: int = 1, sent_on: date = date(2024, 3, 5),
+    position: int = 1, sent_on: date = date(2024, 3, 5), sequence: int | None = None,
+    proven: bool = True,
 ) -> str:
-    """A referrer's message as sync stores it: sealed to the provider's recipient key."""
+    """A referrer's message as sync stores it: sealed to the provider's recipient key, with
+    the phrase holder's proof (`proven=False`: with a proof made under the wrong key)."""
     message_id = random_id()
+    sequence = sequence or position
+    sealed = seal_record("message", message_id, {"body": body}, recipient)
+    auth_key = auth_key_of(case_id) if proven else bytes(32)
+    direction: Direction = "referrer" if author == "referrer" else "provider"
+    proof = prove_message(
+        auth_key, direction, referral_id=case_id, sequence=sequence, message_id=message_id,
+        sent_on=sent_on, sealed=sealed,
+    )
     with app.app_context():
         console_db.session.add(
             CaseMessage(
                 id=message_id, case_id=case_id, position=position, author=author, sent_on=sent_on,
-                sealed=seal_record("message", message_id, {"body": body}, recipient),
+                sealed=sealed, sequence=sequence, proof=proof,
             )
         )
         console_db.session.commit()

@@ -19,7 +19,11 @@ from app.models.console import Advisor
 from tests.console.conftest import Staff, sign_in_as
 
 # Reachable without being signed in: the sign-in and account-setup steps themselves.
-PUBLIC = {"console.sign_in", "console.sign_in_code", "console.setup", "console.setup_two_factor"}
+PUBLIC = {
+    "console.sign_in", "console.sign_in_code", "console.setup", "console.setup_two_factor",
+    # Liveness and readiness for the load balancer: a fixed word, nothing about the service.
+    "healthz", "readyz",
+}
 # Every signed-in account needs these, granted or not.
 ANY_ACCOUNT = {"console.sign_out", "console.no_access"}
 MANAGER_ONLY_PREFIX = "/team"

@@ -1,4 +1,4 @@
-"""The inbox: tabs, filters, pages of 25, and SLA highlighting, all without decrypting."""
+"""The inbox: tabs, filters, pages of 25, and SLA highlighting, from clear columns."""
 
 from datetime import date
 
@@ -38,8 +38,10 @@ def test_the_inbox_lists_new_cases_with_their_reference_service_date_source_and_
     assert "Acknowledge by 6 Mar 2024" in html
 
 
-def test_the_inbox_never_opens_a_sealed_referral(console_app, key, advisor_client, monkeypatch):
-    make_case(console_app, key)
+def test_the_inbox_opens_no_referral_whose_urgency_it_already_knows(
+    console_app, key, advisor_client, monkeypatch
+):
+    make_case(console_app, key, urgent=False, contactable=True)
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the inbox decrypted something")
@@ -134,7 +136,7 @@ def test_an_acknowledged_case_shows_its_first_contact_due_date_next(
     console_app, key, advisor_client, today
 ):
     make_case(console_app, key, received_on=date(2023, 12, 22), status="open",
-              acknowledged_on=date(2023, 12, 27))
+              acknowledged_on=date(2023, 12, 27), fields={"urgency": ""})
     today.set(date(2023, 12, 28))
     html = page(advisor_client, "?status=open")
     assert "First contact attempt by 28 Dec 2023" in html

@@ -119,8 +119,10 @@ def test_there_is_no_reply_to_a_case_the_referrer_cannot_read_replies_on(
         as_text=True)
 
 
-def test_an_online_case_without_a_referrer_key_takes_no_reply(
+def test_a_referral_made_before_proofs_takes_no_reply_through_intake(
     console_app, provider_keys, advisor_client, today
 ):
-    case_id = make_case(console_app, provider_keys.recipient.public_key)
+    # A version 1 envelope carries no reply key or auth key: a reply could not be proven.
+    case_id = make_case(console_app, provider_keys.recipient.public_key, legacy=True)
     assert advisor_client.get(f"/cases/{case_id}/reply").status_code == 404
+    assert f"/cases/{case_id}/reply" not in advisor_client.get(f"/cases/{case_id}").text

@@ -145,7 +145,7 @@ def test_closing_with_a_reason_dates_the_case_sets_its_purge_date_and_queues_the
 def test_the_retention_period_is_configurable(console_app, case_id, advisor_client):
     console_app.config["RETENTION_DAYS_AFTER_CLOSE"] = 30
     post_form(advisor_client, f"/cases/{case_id}/close",
-              {"reason": "declined", **date_fields("on", date(2024, 1, 9))})
+              {"reason": "support_completed", **date_fields("on", date(2024, 1, 9))})
     assert the_case(console_app, case_id).purge_after == date(2024, 2, 8)
 
 

@@ -13,7 +13,7 @@ from app.console.sync import run_sync
 from app.extensions import console_db, intake_db
 from app.models.console import AuditEntry, Case, CaseMessage, OutboxItem
 from app.models.intake import Message
-from crypto.envelope import open_record
+from crypto.envelope import open_envelope, open_record
 from tests.two_apps import Linked, linked_fixture  # noqa: F401
 
 
@@ -34,7 +34,11 @@ def test_a_sync_stores_each_new_referral_as_a_sealed_case_and_intake_deletes_its
         at_intake = linked.intake_referral(referral_id)
         assert at_intake.sealed is None
         assert at_intake.status == "delivered"
-        assert case.referrer_public_key == at_intake.referrer_public_key
+        # The reply key comes from inside the envelope, never from intake's clear column.
+        assert case.referrer_public_key is None
+        binding = open_envelope("referral", case.id, case.sealed, linked.keys.recipient).referrer
+        assert binding is not None
+        assert binding.public_key.to_bytes() == at_intake.referrer_public_key
 
 
 def test_a_second_sync_finds_nothing_new_and_changes_nothing(linked: Linked) -> None:
@@ -130,6 +134,9 @@ def test_a_withdrawal_marks_the_case_withdrawn_and_is_acknowledged(linked: Linke
     linked.withdraw(withdrawn)
 
     summary = linked.sync()
+    held = linked.case(withdrawn)
+    assert held is not None and held.withdrawn_on is None  # the sync holds no key to check it
+    assert linked.settle() == 1
 
     assert (summary.withdrawals, summary.errors) == (1, [])
     case = linked.case(withdrawn)
@@ -148,6 +155,7 @@ def test_a_withdrawn_case_is_kept_for_advisors_and_then_purged_like_a_closed_one
     linked.withdraw(referral_id)
 
     linked.sync()
+    linked.settle()
 
     case = linked.case(referral_id)
     assert case is not None and case.sealed  # not deleted: advisors still see the case
@@ -173,6 +181,7 @@ def test_a_case_closed_before_its_withdrawal_keeps_the_purge_date_its_closing_se
     linked.withdraw(referral_id)
 
     assert linked.sync().withdrawals == 1
+    linked.settle()
 
     case = linked.case(referral_id)
     assert case is not None

@@ -136,20 +136,59 @@ def test_a_withdrawal_dated_before_a_message_the_referrer_sent_is_refused(
     assert linked.case(case_id).withdrawn_on is None  # type: ignore[union-attr]
 
 
-def test_a_possible_but_old_withdrawal_keeps_the_case_for_the_full_minimum_from_today(
+def test_a_possible_withdrawal_without_the_phrase_holders_proof_changes_nothing(
     linked: Linked,
 ) -> None:
     long_ago = date(2018, 5, 1)
     case_id = delivered(linked, received_on=long_ago)
     forge_withdrawal(linked, case_id, long_ago + timedelta(days=1))
-    linked.console.config["WITHDRAWN_RETENTION_DAYS"] = 400
+    before = case_columns(linked, case_id)
 
     summary = linked.sync()
+    linked.settle()
 
-    assert (summary.withdrawals, summary.refused) == (1, [])
+    assert summary.refused == [
+        Refusal(case_id, "withdrawal", "it carries no proof from the referrer")
+    ]
+    assert case_columns(linked, case_id) == before
+    assert linked.intake_referral(case_id).delivered_on is None  # not offered again
+    assert still_held_after_purge(linked, case_id)
+
+
+def test_a_real_withdrawal_the_insider_back_dates_is_refused_when_its_proof_is_checked(
+    linked: Linked,
+) -> None:
+    long_ago = date(2018, 5, 1)
+    case_id = delivered(linked, received_on=long_ago)
+    linked.withdraw(case_id)  # made today, with the phrase
+    at_intake(linked, "update referrals set closed_on = :on where id = :id",
+              on=long_ago + timedelta(days=1), id=case_id)
+    before = case_columns(linked, case_id)
+
+    assert linked.sync().withdrawals == 1  # held: the sync has no key to check it
+    assert linked.settle() == 1
+
+    after = case_columns(linked, case_id)
+    assert after["withdrawn_on"] is None and after["purge_after"] == before["purge_after"]
+    assert refusals_audited(linked.console) == [(
+        "advisor@example.org", f"case:{case_id}",
+        "withdrawal: its proof does not verify; the case is unchanged",
+    )]
+    assert still_held_after_purge(linked, case_id)
+
+
+def test_a_real_withdrawal_keeps_the_case_for_the_full_minimum_from_the_day_it_is_checked(
+    linked: Linked,
+) -> None:
+    case_id = delivered(linked, received_on=date(2018, 5, 1))
+    linked.withdraw(case_id)
+    linked.console.config["WITHDRAWN_RETENTION_DAYS"] = 400
+
+    linked.sync()
+    linked.settle()
+
     case = linked.case(case_id)
-    assert case is not None and case.withdrawn_on == long_ago + timedelta(days=1)
-    # Counted from the day the console learned of it, never from intake's date.
+    assert case is not None and case.withdrawn_on == date.today()
     assert case.purge_after == sla.today() + timedelta(days=400)
     assert still_held_after_purge(linked, case_id)
     with linked.console.app_context():
@@ -220,6 +259,7 @@ def test_a_real_withdrawal_still_marks_the_case_withdrawn(linked: Linked) -> Non
     linked.withdraw(case_id)
 
     summary = linked.sync()
+    linked.settle()
 
     assert (summary.withdrawals, summary.refused, summary.errors) == (1, [], [])
     case = linked.case(case_id)

@@ -59,7 +59,7 @@ def test_a_reply_and_workflow_dates_reach_the_referrer_through_intake(
         case, advisor = _case_and_advisor(linked, staff)
         recipient = linked.keys.recipient.public_key
         casework.send_reply(console_db.session, advisor, case, "Reply marker 4471", recipient,
-                            date.today())
+                            date.today(), linked.referrer_of(case))
         cases.record_event(console_db.session, advisor, case, "acknowledged", date.today())
     summary = linked.sync()
 
@@ -89,7 +89,7 @@ def test_pushing_the_same_reply_again_stores_it_once_at_intake(
     with linked.console.app_context():
         case, advisor = _case_and_advisor(linked, staff)
         casework.send_reply(console_db.session, advisor, case, "once", linked.keys.recipient
-                            .public_key, date.today())
+                            .public_key, date.today(), linked.referrer_of(case))
     linked.sync()
     with linked.console.app_context():
         for item in console_db.session.scalars(select(OutboxItem)):

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.console import casework, sync
+from app.console import casework, origin_checks, sync
 from app.extensions import console_db
 from app.models.base import random_id
 from app.models.console import Advisor, AuditEntry, Case, CaseMessage, OutboxItem
@@ -35,8 +35,10 @@ def reply(app: Flask, staff: Staff, case_id: str, keys: ProviderKeys, text: str)
         case = console_db.session.get(Case, case_id)
         advisor = console_db.session.get(Advisor, staff.id)
         assert case is not None and advisor is not None
+        binding = origin_checks.binding_of(case, {keys.recipient.public_key.key_id: keys.recipient})
+        assert binding is not None
         message = casework.send_reply(
-            console_db.session, advisor, case, text, keys.recipient.public_key, TODAY
+            console_db.session, advisor, case, text, keys.recipient.public_key, TODAY, binding
         )
         return message.position
 

@@ -19,8 +19,14 @@ class _Tables(HTMLParser):
         self.cell: list[str] | None = None
         self.row: list[str] = []
         self.in_head = False
+        self.hidden = 0  # inside visually hidden text: for screen readers, not "as shown"
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        if self.hidden or (
+            tag == "span" and "govuk-visually-hidden" in (dict(attrs).get("class") or "")
+        ):
+            self.hidden += tag == "span"
+            return
         if tag == "caption":
             self.cell = []
         elif tag == "thead":
@@ -31,6 +37,9 @@ class _Tables(HTMLParser):
             self.row = []
 
     def handle_endtag(self, tag: str) -> None:
+        if self.hidden:
+            self.hidden -= tag == "span"
+            return
         if tag == "caption" and self.cell is not None:
             self.caption = " ".join("".join(self.cell).split())
             self.tables[self.caption] = []
@@ -44,7 +53,7 @@ class _Tables(HTMLParser):
             self.tables[self.caption].append((self.row[0], self.row[1]))
 
     def handle_data(self, data: str) -> None:
-        if self.cell is not None:
+        if self.cell is not None and not self.hidden:
             self.cell.append(data)
 
 
@@ -68,3 +77,23 @@ def csrf(page: str) -> str:
     match = CSRF.search(page)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+class _WideTables(_Tables):
+    """Every body row of every table, however many cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wide: dict[str, list[list[str]]] = {}
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tr" and not self.in_head and self.caption:
+            self.wide.setdefault(self.caption, []).append(list(self.row))
+        super().handle_endtag(tag)
+
+
+def rows_on(page: str) -> dict[str, list[list[str]]]:
+    """{caption: [[cell, cell, ...], ...]} for every table on the page, charts left out."""
+    parser = _WideTables()
+    parser.feed(SVG.sub("", page))
+    return parser.wide

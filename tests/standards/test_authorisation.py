@@ -48,6 +48,8 @@ def test_only_sign_in_setup_and_sign_out_are_open_to_anyone(standards_app):
         "standards.sign_out",
     } == PUBLIC_ENDPOINTS
     assert endpoints - PUBLIC_ENDPOINTS == {
+        "standards.about_figures",
+        "standards.commissioning_view",
         "standards.dashboard",
         "standards.export",
         "standards.release_log",

@@ -70,14 +70,15 @@ def seed_history(app: Flask) -> None:
 
 def everything_dps_sees(client: FlaskClient) -> dict[str, object]:
     """Every figure on every standards page: each released period's dashboard, the log."""
-    first = client.get("/standards/").get_data(as_text=True)
+    first = client.get("/standards/tables").get_data(as_text=True)
     periods = [line.split('"')[1] for line in first.split("<option value=")[1:]]
     seen: dict[str, object] = {
         f"dashboard {period}": tables_on(
-            client.get(f"/standards/?period={period}").get_data(as_text=True)
+            client.get(f"/standards/tables?period={period}").get_data(as_text=True)
         )
         for period in periods
     }
+    seen["commissioning"] = tables_on(client.get("/standards/").get_data(as_text=True))
     seen["release log"] = tables_on(client.get("/standards/releases").get_data(as_text=True))
     return seen
 

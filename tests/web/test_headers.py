@@ -93,7 +93,10 @@ def problems(response: TestResponse) -> list[str]:
     }
     if not set(DENIED_FEATURES) <= denied:
         found.append(f"Permissions-Policy misses {set(DENIED_FEATURES) - denied}")
-    if "no-store" not in headers.get("Cache-Control", ""):
+    # Static files are the same bytes for everyone and show nothing anyone did, so they may
+    # be kept (issue 12: hashed names, immutable); everything else must not be.
+    static = response.request.path.startswith("/static/")
+    if not static and "no-store" not in headers.get("Cache-Control", ""):
         found.append("cacheable")
     return found
 
