@@ -97,15 +97,14 @@ def case(case_id: str) -> str:
         refusal(case, "open_case", damaged=True)
     origin_checks.settle_withdrawals(db.session, advisor().email, keys, sla.today())
     binding = origin_checks.binding_of(case, keys)
-    unproven = origin_checks.record_message_checks(
-        db.session, advisor().email, case, origin_checks.genuine_messages(case, binding)
-    )
+    verdicts = origin_checks.genuine_messages(case, binding)
+    unproven = origin_checks.record_message_checks(db.session, advisor().email, case, verdicts)
     return render_template(
         "console/cases/case.html",
         case=case,
         reference=cases.short_reference(case.id),
         sections=casework.answer_sections(fields),
-        messages=casework.thread(case, keys),
+        messages=casework.thread(case, keys, verdicts),
         notes=casework.notes(case, keys),
         sla=cases.sla_of(case, sla.today()),
         workflow=WORKFLOW,

@@ -103,9 +103,13 @@ class Shown:
     body: str | None
 
 
-def thread(case: Case, keys: Keys) -> list[Shown]:
-    """The conversation, without any referrer message whose proof of origin fails (G2)."""
-    verdicts = origin_checks.genuine_messages(case, origin_checks.binding_of(case, keys))
+def thread(case: Case, keys: Keys, verdicts: dict[str, bool] | None = None) -> list[Shown]:
+    """The conversation, without any referrer message whose proof of origin fails (G2).
+
+    `verdicts` (from origin_checks.genuine_messages) saves opening the envelope again when the
+    caller has already checked the proofs."""
+    if verdicts is None:
+        verdicts = origin_checks.genuine_messages(case, origin_checks.binding_of(case, keys))
     shown = []
     for message in case.messages:
         if message.author == "referrer" and not verdicts.get(message.id, False):
