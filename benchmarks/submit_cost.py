@@ -7,6 +7,7 @@ Prints medians over many runs; record the figures in docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import secrets
 import statistics
 import tempfile
 import time
@@ -19,7 +20,7 @@ from app.intake import recipients, referrals
 from app.models.base import random_id
 from app.models.intake import Recipient, RecipientKey, Referral, ServiceRoute
 from app.questionnaire import journey
-from crypto.envelope import seal_record
+from crypto.envelope import ReferrerBinding, seal_record
 from crypto.key_set import sign_key_set, verify_key_set
 from crypto.keyfile import Argon2Params
 from crypto.keys import PrivateKey
@@ -64,7 +65,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000)
     args = parser.parse_args()
     recipient = PrivateKey.generate().public_key
-    seal_us = median_us(lambda: seal_record("referral", random_id(), TYPICAL, recipient), args.runs)
+    # Version 2, as submit seals: the referrer's reply key and auth key inside (issue 8).
+    binding = ReferrerBinding(PrivateKey.generate().public_key, secrets.token_bytes(32))
+    seal_us = median_us(
+        lambda: seal_record("referral", random_id(), TYPICAL, recipient, referrer=binding),
+        args.runs,
+    )
+    seal_v1_us = median_us(
+        lambda: seal_record("referral", random_id(), TYPICAL, recipient), args.runs
+    )
     params = Argon2Params()
     argon_us = median_us(
         lambda: derive_referrer_secrets(new_phrase(), b"benchmark-pepper-123", params), 20
@@ -78,7 +87,7 @@ def main() -> None:
         owner = Recipient(name="Benchmark")
         intake_db.session.add(owner)
         intake_db.session.commit()
-        sealed = seal_record("referral", "x", TYPICAL, recipient)
+        sealed = seal_record("referral", "x", TYPICAL, recipient, referrer=binding)
         referrer_key = PrivateKey.generate().public_key.to_bytes()
 
         def store() -> None:
@@ -124,7 +133,8 @@ def main() -> None:
 
     print(f"sealing one typical referral ({len(sealed)} bytes sealed): median {seal_us:.0f} µs")
     print(f"submit, Argon2id (t=3, m=64 MiB, p=4):  median {argon_us / 1000:.1f} ms")
-    print(f"submit, sealing:                        median {seal_us / 1000:.2f} ms")
+    print(f"submit, sealing (version 2):            median {seal_us / 1000:.2f} ms")
+    print(f"sealing without the referrer binding (version 1, baseline): median {seal_v1_us:.0f} µs")
     print(f"submit, database insert+commit ({url.split(':')[0]}): median {db_us / 1000:.2f} ms")
     print(f"submit, whole domain call (referrals.submit): median {whole_us / 1000:.1f} ms")
     print(f"key set check per seal, signature verified uncached: median {verify_us / 1000:.2f} ms")
