@@ -58,9 +58,15 @@ class KpiRow:
 
 @dataclass(frozen=True)
 class Difference:
+    """One period where intake's released count and a provider's return's differ."""
+
     period: str
-    what: str  # the two figures, in words
-    why: str
+    measure: str  # "received" or "closed"
+    intake: Measure
+    provider: Measure
+    by_phone: Measure = None  # received only: the provider's other routes
+    by_email: Measure = None
+    routes_known: bool = False  # the return has an "other routes" table for the period
 
 
 def _by_period(table: str, source: str = "intake") -> dict[str, dict[str, Any]]:
@@ -157,7 +163,8 @@ def _provider_routes(period: str, provider: str) -> dict[str, Measure]:
 
 
 def differences() -> list[Difference]:
-    """Where intake's count and a provider's return count differ, and why, newest first."""
+    """Where intake's count and a provider's return count differ, newest first. Why they
+    differ is the same every time, so the page says it once above each table."""
     received = _totals("received", "intake")
     closures = _totals("closures", "intake")
     found: list[Difference] = []
@@ -172,32 +179,11 @@ def differences() -> list[Difference]:
         if ours is None or theirs is None or ours == theirs:
             continue
         routes = _provider_routes(period, provider)
-        other = [routes.get("phone"), routes.get("email")]
-        by_other = (f" The provider's return says {figure_text(other[0])} came by phone and "
-                    f"{figure_text(other[1])} by email.") if routes else ""
-        found.append(Difference(
-            period,
-            f"Received: {figure_text(ours)} through the online form (measured at intake), "
-            f"{figure_text(theirs)} in the provider's return.",
-            "The provider also counts referrals that reached it by phone or email, which "
-            "intake never sees." + by_other + _rounding(),
-        ))
+        found.append(Difference(period, "received", ours, theirs, routes.get("phone"),
+                                routes.get("email"), routes_known=bool(routes)))
     for (period, _provider), theirs in outcomes.items():
         ours = closures.get((period, ""))
         if ours is None or theirs is None or ours == theirs:
             continue
-        found.append(Difference(
-            period,
-            f"Closed: {figure_text(ours)} measured at intake, {figure_text(theirs)} in the "
-            "provider's return.",
-            "The provider counts the cases it closed, including phone and email referrals; "
-            "intake counts online referrals whose closing the provider has reported, and "
-            "referrals withdrawn by the referrer." + _rounding(),
-        ))
+        found.append(Difference(period, "closed", ours, theirs))
     return sorted(found, key=lambda d: period_order(d.period), reverse=True)
-
-
-def _rounding() -> str:
-    base = current_app.config["DISCLOSURE_ROUNDING_BASE"]
-    return (f" Each figure is also rounded to the nearest {base} on its own, so even the same "
-            f"count can differ by up to {base}.")

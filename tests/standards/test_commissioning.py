@@ -13,7 +13,9 @@ from flask.testing import FlaskClient
 
 from app.disclosure import Period
 from app.standards.stored import content, period_order, releases
+from tests.standards.pages import SVG as SVG_FREE
 from tests.standards.pages import charts_on, rows_on
+from tests.standards.test_about_figures import WITHHELD_LINK
 from tests.standards.test_dashboard import seed
 
 DEMAND = "Referrals received each financial year against funded capacity"
@@ -115,13 +117,17 @@ def test_a_figure_below_its_target_is_said_in_words(standards_app, commissioning
     assert "Below target" in text and "Met" in text
 
 
-def test_where_intake_and_a_provider_return_differ_a_note_says_why(commissioning):
+def test_where_intake_and_a_provider_return_differ_a_table_shows_both_and_says_why_once(
+    commissioning,
+):
     text = page(commissioning)
+    received = rows_on(text)["Referrals received"]
     # 2024-25 Q1: intake measured 51 online referrals (shown as 50); the return counts 40.
-    assert ("Received: 50 through the online form (measured at intake), 40 in the provider"
-            "&#39;s return.") in text
-    assert "reached it by phone or email, which intake never sees" in text
-    assert "rounded to the nearest 5 on its own" in text
+    by_period = {row[0]: row[1:3] for row in received}
+    assert by_period["2024-25 Q1"] == ["50", "40"]
+    section = text.split('id="differences"', 1)[1]
+    assert section.count("Intake never sees those.") == 1
+    assert section.count("rounded to the nearest 5 on its own") == 1
 
 
 def test_every_chart_is_an_image_with_its_table_and_no_style_of_its_own(commissioning):
@@ -139,3 +145,11 @@ def test_before_anything_is_released_the_view_says_so(signed_in):
     text = page(signed_in)
     assert "No financial year or quarter has been released yet." in text
     assert "No quarter has been released yet." in text
+
+
+def test_every_withheld_figure_on_the_commissioning_view_links_to_why(commissioning):
+    text = SVG_FREE.sub("", page(commissioning))
+    cells = re.findall(r'<td class="govuk-table__cell[^"]*">(.*?)</td>', text, re.S)
+    withheld = [cell for cell in cells if "[c]" in cell]
+    assert withheld, "the seeded history has withheld figures on this view"
+    assert all(WITHHELD_LINK.search(cell) for cell in withheld)
