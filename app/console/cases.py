@@ -246,6 +246,16 @@ def record_event(
     """Date one workflow step on the case, queue it for intake, and audit it."""
     if event not in EVENTS or (reason is not None) != (event == "closed"):
         raise ValueError("a reason goes with closing, and only with closing")
+    date_event(session, case, event, on, reason)
+    session.commit()
+    detail = f"{event} on {on.isoformat()}" + (f" ({reason})" if reason else "")
+    audit.record(session, actor.email, "case_event", f"case:{case.id}", detail)
+
+
+def date_event(
+    session: DbSession, case: Case, event: str, on: date, reason: str | None = None
+) -> None:
+    """Date the step and queue it for intake, inside the caller's transaction."""
     setattr(case, event_column(event), on)
     if event == "closed":
         case.status = "closed"
@@ -256,9 +266,6 @@ def record_event(
     elif case.status == "new":
         case.status = "open"
     _queue_event(session, case, event, on, reason)
-    session.commit()
-    detail = f"{event} on {on.isoformat()}" + (f" ({reason})" if reason else "")
-    audit.record(session, actor.email, "case_event", f"case:{case.id}", detail)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from wtforms import Field
 
 from app.authenticity import prove_message
 from app.console import audit, origin_checks
-from app.console.cases import Sealed, queue_reply
+from app.console.cases import Sealed, date_event, queue_reply
 from app.extensions import DbSession
 from app.models.base import random_id
 from app.models.console import Advisor, Case, CaseMessage, CaseNote
@@ -195,6 +195,8 @@ def send_reply(
 
     The referrer's copy is sealed to the key inside the referral's envelope and carries the
     provider's proof of origin, so the status page shows it and nothing an insider wrote.
+    For a referrer who gave no contact details, the first reply is the first contact
+    attempt: it is dated as one, so the first-contact KPI measures them too.
     """
     if not can_reply(case):
         raise ValueError("this case takes no replies")
@@ -215,6 +217,9 @@ def send_reply(
             )
             session.add(message)
             queue_reply(session, case, reply_id, Sealed(for_referrer, sequence, proof), on)
+            first_contact = case.contactable is False and case.first_contact_on is None
+            if first_contact:
+                date_event(session, case, "first_contact_attempted", on)
             session.commit()
             break
         except IntegrityError:
@@ -224,4 +229,7 @@ def send_reply(
             if attempt == REPLY_ATTEMPTS:
                 raise
     audit.record(session, advisor.email, "send_reply", f"case:{case_id}", f"reply:{reply_id}")
+    if first_contact:
+        audit.record(session, advisor.email, "case_event", f"case:{case_id}",
+                     f"first_contact_attempted on {on.isoformat()} (first reply)")
     return message

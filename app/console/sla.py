@@ -49,12 +49,10 @@ class Milestone:
 @dataclass(frozen=True)
 class Sla:
     acknowledge: Milestone
-    first_contact: Milestone | None  # None: the referrer gave no contact details
+    first_contact: Milestone  # "First reply" when the referrer gave no contact details
 
     @property
     def milestones(self) -> tuple[Milestone, ...]:
-        if self.first_contact is None:
-            return (self.acknowledge,)
         return (self.acknowledge, self.first_contact)
 
     @property
@@ -92,8 +90,9 @@ def case_sla(
 
     `urgent` is None until an advisor first opens the case (sync cannot read the urgency
     flags), so an unopened case gets the ordinary target. `contactable` is False only once an
-    advisor's keys have shown the referrer chose no contact details; until then (None) the
-    first contact is due as usual, the safe assumption.
+    advisor's keys have shown the referrer chose no contact details: their first contact is
+    the first reply they read with their phrase, due on the same day. Until then (None) a
+    first contact attempt is due, the safe assumption.
     """
     acknowledge_due = add_working_days(received_on, ACKNOWLEDGE_WITHIN)
     contact_due = add_working_days(
@@ -106,10 +105,10 @@ def case_sla(
             acknowledged_on,
             _state(acknowledge_due, acknowledged_on, closed_on, on),
         ),
-        None
-        if contactable is False
-        else Milestone(
-            "First contact attempt",
+        Milestone(
+            # No contact details: the first reply through the phrase is the first contact
+            # attempt, on the same target (casework.send_reply dates it).
+            "First reply" if contactable is False else "First contact attempt",
             contact_due,
             first_contact_on,
             _state(contact_due, first_contact_on, closed_on, on),

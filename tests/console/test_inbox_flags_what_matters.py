@@ -3,13 +3,14 @@ before anyone opens them, finished cases out of "New", no first contact for a re
 gave no contact details, a success banner after each action, and the console's own name in
 the tab title."""
 
+import json
 import re
 from datetime import date
 
 import pytest
 
 from app.extensions import console_db
-from app.models.console import Advisor, Case
+from app.models.console import Advisor, Case, OutboxItem
 from crypto.keys import PrivateKey
 from tests.console.case_factory import Today, audit_entries, date_fields, make_case, post_form
 from tests.console.conftest import sign_in_as
@@ -114,20 +115,59 @@ def test_withdrawn_and_closed_cases_are_not_new(console_app, key, advisor_client
     assert closed in finished and withdrawn_open in finished
 
 
-def test_a_case_with_no_contact_details_has_no_first_contact_due_and_no_contact_rows(
+def test_a_case_with_no_contact_details_has_a_first_reply_due_and_no_contact_rows(
     console_app, key, advisor_client, today
 ):
-    case_id = make_case(console_app, key, fields=NO_CONTACT, received_on=date(2024, 3, 4),
-                        acknowledged_on=date(2024, 3, 4), status="open")
+    case_id = make_case(console_app, key, fields=NO_CONTACT | {"urgency": ""},
+                        received_on=date(2024, 3, 4), acknowledged_on=date(2024, 3, 4),
+                        status="open")
     row = inbox_row(html(advisor_client, "/?status=open"), case_id)
-    assert "First contact" not in row and "Nothing due" in row
+    assert "First contact attempt" not in row and "First reply by 6 Mar 2024" in row
     page = html(advisor_client, f"/cases/{case_id}")
-    assert "First contact attempt</th>" not in page
+    assert "First contact attempt</th>" not in page and "First reply</th>" in page
     for question in ("Phone number", "Email address", "Is it safe to call this number?",
                      "What can we leave in a voicemail?", "What should we do if someone else"):
         assert question not in page
     assert "No contact details" in page  # the answer they gave is still shown
-    assert "gave no contact details, so there is no first contact to attempt" in page
+    assert "Your first reply in the messages below counts as the first contact attempt" in page
+
+
+def first_contact_events(app, case_id: str) -> list[OutboxItem]:
+    with app.app_context():
+        return list(console_db.session.scalars(console_db.select(OutboxItem).where(
+            OutboxItem.id == f"event:{case_id}:first_contact_attempted")))
+
+
+def test_the_first_reply_to_someone_with_no_contact_details_is_their_first_contact_attempt(
+    console_app, key, advisor_client, today
+):
+    case_id = make_case(console_app, key, fields=NO_CONTACT, received_on=date(2024, 3, 4),
+                        acknowledged_on=date(2024, 3, 4), status="open")
+    html(advisor_client, f"/cases/{case_id}")  # the advisor's keys learn it is not contactable
+    post_form(advisor_client, f"/cases/{case_id}/reply", {"body": "Hello, I am your advisor"})
+    assert stored(console_app, case_id).first_contact_on == date(2024, 3, 6)
+    [event] = first_contact_events(console_app, case_id)
+    assert event.path == f"/referrals/{case_id}/events/first_contact_attempted"
+    assert json.loads(event.body) == {"on": "2024-03-06"}  # intake measures the KPI by it
+    [entry] = [e for e in audit_entries(console_app, "case_event")
+               if e.detail.startswith("first_contact_attempted")]
+    assert entry.subject == f"case:{case_id}" and "Hello" not in entry.detail
+    row = inbox_row(html(advisor_client, "/?status=open"), case_id)
+    assert "First reply by" not in row
+    today.set(date(2024, 3, 8))  # a later reply moves nothing
+    post_form(advisor_client, f"/cases/{case_id}/reply", {"body": "Checking in again"})
+    assert stored(console_app, case_id).first_contact_on == date(2024, 3, 6)
+
+
+def test_a_reply_to_someone_with_contact_details_is_not_taken_as_a_contact_attempt(
+    console_app, key, advisor_client, today
+):
+    case_id = make_case(console_app, key, received_on=date(2024, 3, 4), status="open",
+                        acknowledged_on=date(2024, 3, 4))
+    html(advisor_client, f"/cases/{case_id}")
+    post_form(advisor_client, f"/cases/{case_id}/reply", {"body": "I will phone you today"})
+    assert stored(console_app, case_id).first_contact_on is None
+    assert first_contact_events(console_app, case_id) == []
 
 
 def test_a_case_with_contact_details_still_has_its_first_contact_due(

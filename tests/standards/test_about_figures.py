@@ -46,3 +46,11 @@ def test_percentages_say_they_come_from_rounded_counts_and_medians_are_whole_day
     note = tables.split('id="percentages-note">', 1)[1].split("</p>", 1)[0]
     assert "Percentages are worked out from counts rounded to the nearest 5" in note
     assert "Medians are in whole working days" in note
+
+
+def test_the_first_contact_measure_says_how_it_counts_people_with_no_contact_details(
+    dashboard: FlaskClient,  # noqa: F811
+) -> None:
+    about = page(dashboard, "/standards/about-the-figures")
+    section = about.split('id="service-levels"', 1)[1].split("<h2", 1)[0]
+    assert "For them, the advisor's first reply counts as the first contact attempt." in section
