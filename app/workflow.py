@@ -47,6 +47,8 @@ EVENTS = {
         Event("closed", "closed_on", "Closed", "The case was closed"),
     )
 }
+# A first reply to someone with no contact details is dated as this event (console casework).
+FIRST_CONTACT = "first_contact_attempted"
 # The events an advisor records before closing (closing has its own form, with a reason).
 PROGRESS_EVENTS = tuple(name for name in EVENTS if name != "closed")
 

@@ -31,6 +31,7 @@ class Answer:
     status: int
     location: str
     body: str
+    retry_after: str | None = None
 
 
 class Refused(Exception):
@@ -80,10 +81,12 @@ class Person:
         try:
             with self.opener.open(request, timeout=self.timeout) as answer:
                 return Answer(answer.status, answer.headers.get("Location", ""),
-                              answer.read().decode("utf-8", "replace"))
+                              answer.read().decode("utf-8", "replace"),
+                              answer.headers.get("Retry-After"))
         except urllib.error.HTTPError as answer:
             return Answer(answer.code, answer.headers.get("Location", ""),
-                          answer.read().decode("utf-8", "replace"))
+                          answer.read().decode("utf-8", "replace"),
+                          answer.headers.get("Retry-After"))
 
     def fill_and_post(self, path: str, data: Mapping[str, object]) -> Answer:
         """Open the form, then send it with its hidden fields (and a solved proof of work)."""

@@ -22,6 +22,7 @@ from app.extensions import DbSession
 from app.models.base import random_id
 from app.models.console import Advisor, Case, CaseMessage, CaseNote
 from app.questionnaire import journey
+from app.workflow import FIRST_CONTACT
 from crypto.envelope import (
     REFERRAL_FORMAT_VERSION,
     ReferrerBinding,
@@ -219,7 +220,7 @@ def send_reply(
             queue_reply(session, case, reply_id, Sealed(for_referrer, sequence, proof), on)
             first_contact = case.contactable is False and case.first_contact_on is None
             if first_contact:
-                date_event(session, case, "first_contact_attempted", on)
+                date_event(session, case, FIRST_CONTACT, on)
             session.commit()
             break
         except IntegrityError:
@@ -231,5 +232,5 @@ def send_reply(
     audit.record(session, advisor.email, "send_reply", f"case:{case_id}", f"reply:{reply_id}")
     if first_contact:
         audit.record(session, advisor.email, "case_event", f"case:{case_id}",
-                     f"first_contact_attempted on {on.isoformat()} (first reply)")
+                     f"{FIRST_CONTACT} on {on.isoformat()} (first reply)")
     return message

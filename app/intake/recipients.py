@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Dialect, func, select
 
 from app.extensions import intake_db as db
 from app.models.intake import Recipient, RecipientKey, ServiceRoute
@@ -240,13 +240,39 @@ _ROUTES_WITH_NEWEST_KEYS = (
 )
 
 
+_ROUTES_SQL: dict[str, str] = {}  # dialect name -> _ROUTES_WITH_NEWEST_KEYS as SQL
+
+
+def _routes_sql(dialect: Dialect) -> str:
+    sql = _ROUTES_SQL.get(dialect.name)
+    if sql is None:
+        # The only values are the service names, constants of the code: safe to inline.
+        compiled = _ROUTES_WITH_NEWEST_KEYS.compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True}
+        )
+        sql = _ROUTES_SQL[dialect.name] = str(compiled)
+    return sql
+
+
 def open_services() -> set[str]:
     """Services whose recipient's keys verify now (so the form offers only what can be sealed).
 
     What route_for and vouched check, for every service in one query: every intake page asks,
     and three services' worth of ORM loads took most of a page's time (docs/benchmarks.md).
     """
-    rows = db.session.connection().execute(_ROUTES_WITH_NEWEST_KEYS).all()
+    # A pooled driver connection of its own, not the request's ORM session, and SQL compiled
+    # once per database dialect: the session's setup and teardown and SQLAlchemy's
+    # per-execution statement caching and result set-up took three times as long as the
+    # query (docs/benchmarks.md). Read only; the pool rolls back on return.
+    engine = db.engine
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(_routes_sql(engine.dialect))
+        rows = cursor.fetchall()
+        cursor.close()
+    finally:
+        connection.close()
     opened: set[str] = set()
     refused: set[str] = set()  # two rows tied for newest: open only if both agree
     for service, name, key_set, newest_key in rows:

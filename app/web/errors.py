@@ -6,8 +6,10 @@ import logging
 import traceback
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, make_response, render_template, request
+from flask import Flask, Response, current_app, make_response, render_template, request, session
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from app.web import expensive, fair_use
@@ -47,12 +49,29 @@ CONSOLE_MESSAGES = {
 
 
 PrefixHandler = Callable[[HTTPException], Response]
+# How long a person is asked to wait when the database is away (a restart or a fail-over
+# takes about this long); the load balancer's /readyz check sees the same outage.
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer: for the session store, before any view has run."""
+
+
+# What a database that is down or restarting raises (refused, dropped or timed-out
+# connections); other database errors are bugs, and stay 500s.
+DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout, DatabaseUnavailable)
 
 
 def init_app(app: Flask) -> None:
     app.extensions.setdefault("error_handlers_by_path", {})
+    # First of all before_request hooks: CSRF and the limits must not judge an empty session
+    # that stands in for one the store could not read.
+    app.before_request_funcs.setdefault(None, []).insert(0, _session_was_read)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(expensive.Busy, _busy)
+    for away in DATABASE_AWAY:
+        app.register_error_handler(away, _database_away)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
 
@@ -124,7 +143,42 @@ def _busy(error: expensive.Busy) -> Response:
     return answer
 
 
-def _unexpected(error: Exception) -> tuple[str, int]:
+def _session_was_read() -> None:
+    if getattr(session, "unavailable", False):
+        raise DatabaseUnavailable
+
+
+def database_unavailable_page() -> Response:
+    """The service's 503 page with Retry-After: the person is told to come back, not shown a
+    500 or a form that silently forgot their answers."""
+    answer = make_response(_render(503))
+    answer.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return answer
+
+
+def _database_away(error: Exception) -> Response:
+    # The session may hold a transaction on a dead connection; the next request must not.
+    database = current_app.extensions.get("sqlalchemy")
+    if database is not None:
+        database.session.rollback()
+    # The type only: a driver's message names the host and port.
+    log.warning("database unavailable (%s); answered 503", type(error).__name__)
+    return database_unavailable_page()
+
+
+def _driver_lost_database(error: Exception) -> bool:
+    """The driver's own OperationalError or InterfaceError (DB-API 2), for code that uses a
+    raw pooled connection, which SQLAlchemy does not wrap."""
+    database = current_app.extensions.get("sqlalchemy")
+    if database is None:
+        return False
+    driver = database.engine.dialect.loaded_dbapi
+    return isinstance(error, (driver.OperationalError, driver.InterfaceError))
+
+
+def _unexpected(error: Exception) -> tuple[str, int] | Response:
+    if _driver_lost_database(error):
+        return _database_away(error)
     # Type and place only: an exception's message might quote what someone typed.
     frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
     where = f" at {frame.filename}:{frame.lineno}" if frame else ""

@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 from werkzeug.datastructures import CallbackDict
 
+from app.web.errors import database_unavailable_page
 from crypto.errors import DecryptionError
 from crypto.keyfile import unwrap, wrap
 
@@ -64,6 +65,9 @@ class SplitSession(CallbackDict, SessionMixin):
         self.light = False  # came from a cookie-only session
         self.discarded: tuple[bytes, bytes] | None = None
         self.modified = False
+        # The store could not be read: app/web/errors.py answers 503 before any view runs,
+        # and nothing is written back over the row it could not read.
+        self.unavailable = False
 
     def regenerate(self) -> None:
         """Empty the session and give it a new id and key on save (after any sign-in), so
@@ -106,8 +110,10 @@ class SplitSessionInterface(SessionInterface):
                     select(self.table.c.sealed).where(self.table.c.id == _row_id(session_id))
                 ).scalar_one_or_none()
         except SQLAlchemyError:
-            log.warning("session store unavailable; starting an empty session")
-            return SplitSession()
+            log.warning("session store unavailable; answering 503")
+            unread = SplitSession(token=token)
+            unread.unavailable = True
+            return unread
         if sealed is None:
             return SplitSession()
         try:
@@ -120,7 +126,7 @@ class SplitSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, SplitSession)
-        if session.inert:
+        if session.inert or session.unavailable:
             return
         name = self.get_cookie_name(app)
         if session.discarded is not None:
@@ -141,6 +147,10 @@ class SplitSessionInterface(SessionInterface):
             return
         token = session.token or (secrets.token_bytes(16), secrets.token_bytes(32))
         if not self._store(app, token, dict(session)):
+            if session.modified or session.token is None:
+                # What this request changed is lost, so its answer must not say otherwise
+                # (a redirect to the next question would lead back to the first).
+                _become_unavailable(response)
             return
         response.set_cookie(
             name,
@@ -202,7 +212,6 @@ class SplitSessionInterface(SessionInterface):
                         insert(self.table).values(id=row_id, sealed=sealed, expires_on=expires_on)
                     )
         except SQLAlchemyError:
-            # The page still renders; the person's answers remain in the form they see.
             log.warning("session store unavailable; session not saved")
             return False
         return True
@@ -227,3 +236,15 @@ class SplitSessionInterface(SessionInterface):
         if len(raw) != 48:
             return None
         return raw[:16], raw[16:]
+
+
+def _become_unavailable(response: Response) -> None:
+    """Turn the view's answer into the 503 page in place: the session is saved after every
+    view and error handler has run, so nothing else can still change the answer. Headers the
+    app already set (security, caching) stay."""
+    page = database_unavailable_page()
+    response.status_code = page.status_code
+    response.set_data(page.get_data())
+    response.headers.pop("Location", None)
+    response.headers["Content-Type"] = page.headers["Content-Type"]
+    response.headers["Retry-After"] = page.headers["Retry-After"]

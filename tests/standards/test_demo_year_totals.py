@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import intake_db
@@ -32,14 +31,6 @@ def released(apps: DemoApps, period: str, table: str) -> dict:
         return json.loads(row.content)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Not fixed yet: every year variant that keeps the total fails the linked check, which "
-        "proves 2022-23 Q1's withheld caseload at least 3 from the year total, the year "
-        "caseload and Q3/Q4; the fix belongs in the quarter releases (what Q1 and Q2 withheld)"
-    ),
-)
 def test_the_2022_23_demo_year_shows_its_total_referrals_received_and_share_of_capacity(
     demo_apps: DemoApps,  # noqa: F811
 ) -> None:

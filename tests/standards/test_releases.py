@@ -14,6 +14,7 @@ from app.standards import releases as releasing
 from app.standards.linked import linked_problems
 from app.standards.stored import as_table, content, releases
 from tests.standards.conftest import add_referrals, cli, d, many
+from tests.standards.test_linked import replayed_problems
 
 RULES = DisclosureRules()
 
@@ -281,6 +282,85 @@ def test_the_linked_check_finds_the_caseload_leak_that_the_release_avoided(stand
     assert any(
         p.startswith("2024-25 Q2 received Total: can be shown to be at least") for p in problems
     ), problems
+
+
+def a_year_of_closures() -> list[dict[str, object]]:
+    """The demo's 2022-23 in small: 7 closed in Q1 (withheld, so Q1's caseload is withheld
+    too), then about 30 closed a quarter, 17 of them "support completed" in Q2."""
+    quarters = [
+        ("2024-05-02", 39, "2024-06-14", {"declined": 7}),
+        ("2024-08-02", 38, "2024-09-13", {"support_completed": 17, "declined": 8, "other": 7}),
+        ("2024-11-04", 33, "2024-12-13", {"support_completed": 14, "declined": 8, "other": 8}),
+        ("2025-02-03", 40, "2025-03-14", {"support_completed": 13, "declined": 9, "other": 8}),
+    ]
+    rows: list[dict[str, object]] = []
+    open_since: list[str] = []
+    for received, count, closed, reasons in quarters:
+        open_since += [received] * count
+        for reason, closing in reasons.items():
+            rows += [
+                {
+                    "received_on": d(open_since.pop(0)),
+                    "closed_on": d(closed),
+                    "status": "closed",
+                    "closure_reason": reason,
+                }
+                for _ in range(closing)
+            ]
+    return rows + [{"received_on": d(day)} for day in open_since]
+
+
+def test_a_quarter_that_withholds_its_closures_total_withholds_its_outcome_rows_too(
+    standards_app, on
+):
+    add_referrals(standards_app, *a_year_of_closures())
+    release(on, "2025-04-20")
+
+    q2 = released(on, "2024-25 Q2")["closures"]
+    assert q2["total"] is None
+    assert set(q2["rows"].values()) == {None}  # 17 "support completed" withheld with it
+
+
+def test_the_year_keeps_its_total_and_share_of_capacity_when_the_quarters_allow_it(
+    standards_app, on
+):
+    # With Q2's "support completed" released (15) under its withheld total, the year's
+    # total (150) would prove Q1's withheld caseload at least 3 from Q3's figures, so the
+    # year used to lose its total and its share of funded capacity.
+    add_referrals(standards_app, *a_year_of_closures())
+    release(on, "2025-04-20")
+
+    year = released(on, "2024-25")
+    assert year["received"]["total"] == 150
+    assert year["demand"]["rows"]["received_to_date"] == 150
+    assert year["demand"]["rows"]["percent_of_capacity"] == 100  # of 150 funded
+    assert year["closures"]["total"] == 100
+    assert replayed_problems(standards_app) == []
+
+
+def test_a_year_gives_up_parts_before_totals_and_its_received_total_last(standards_app, on):
+    counts = {"received": {"idva": 60, "isva": 30}, "closures": {"declined": 20, "other": 20}}
+    tables = {n: protect_one_way(c, RULES) for n, c in counts.items()}
+    tables["caseload"] = protect_one_way({"open": 40}, RULES)
+
+    shown = [
+        {
+            name: ("parts" if any(t.rows.values()) else "") + (" total" if t.total else "")
+            for name, t in option.items()
+            if name != "caseload"
+        }
+        for option in releasing._year_variants(counts, tables, RULES)
+    ]
+
+    assert shown == [
+        {"received": "parts total", "closures": "parts total"},
+        {"received": "parts total", "closures": " total"},
+        {"received": "parts total", "closures": "parts"},
+        {"received": "parts total", "closures": ""},
+        {"received": " total", "closures": ""},
+        {"received": "parts", "closures": ""},
+        {"received": "", "closures": ""},
+    ]
 
 
 def test_when_another_instance_released_a_period_first_its_release_stands(
