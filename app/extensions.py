@@ -8,10 +8,10 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
-from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session, scoped_session
 
 from app.models.base import ConsoleBase, IntakeBase
+from app.web.csrf_protect import MethodFirstCSRFProtect
 from app.web.fair_limiter import FairLimiter
 from app.web.fixed_talisman import FixedTalisman
 from app.web.privacy_logging import anonymous_client_key
@@ -19,7 +19,7 @@ from app.web.privacy_logging import anonymous_client_key
 intake_db = SQLAlchemy(model_class=IntakeBase)
 console_db = SQLAlchemy(model_class=ConsoleBase)
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = MethodFirstCSRFProtect()  # Flask-WTF's, a GET let through before its exemption lookups
 migrate = Migrate()
 talisman = FixedTalisman()  # Flask-Talisman, each view's headers built once
 

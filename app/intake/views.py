@@ -14,13 +14,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from app.extensions import csrf
 from app.intake import first_visit, recipients, referrals
 from app.questionnaire import forms, journey
-from app.web import expensive, fair_use, proof_of_work
+from app.web import expensive, fair_use, proof_of_work, signed
 from crypto.errors import PhraseError
 from crypto.keyfile import Argon2Params
 from crypto.phrase import normalise_phrase
@@ -118,14 +117,14 @@ def question(slug: str) -> Page:
             if following and (missing or "changing" not in session):
                 return redirect(url_for(".question", slug=following), code=303)
             return redirect(url_for(".check"), code=303)
-    back = journey.previous_slug(answers, slug)
-    if back:
-        back_url = url_for(".question", slug=back)
-    else:  # the optional pages are reached from check-your-answers
-        back_url = url_for(".check") if step.optional else url_for(".start")
     opened = recipients.open_services()
 
     def render() -> str:
+        back = journey.previous_slug(answers, slug)
+        if back:
+            back_url = url_for(".question", slug=back)
+        else:  # the optional pages are reached from check-your-answers
+            back_url = url_for(".check") if step.optional else url_for(".start")
         return render_template(
             f"intake/questions/{slug}.html",
             form=form or step.form(data=journey.form_data(step, answers)),
@@ -137,7 +136,9 @@ def question(slug: str) -> Page:
         )
 
     if newcomer:
-        return first_visit.page(("question", slug, frozenset(opened)), render, csrf=generate_csrf())
+        return first_visit.page(
+            ("question", slug, frozenset(opened)), render, csrf=signed.csrf_token()
+        )
     return render()
 
 
@@ -246,7 +247,9 @@ def return_with_phrase() -> Page:
         return render_template("intake/return.html", form=form, challenge=challenge)
 
     if request.method == "GET":  # an empty form: the same page for everyone
-        return first_visit.page("return", render, csrf=generate_csrf(), challenge=challenge.token)
+        return first_visit.page(
+            "return", render, csrf=signed.csrf_token(), challenge=challenge.token
+        )
     return render()
 
 

@@ -27,12 +27,15 @@ class FairLimiter(Limiter):
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
     ) -> None:
-        if self.enabled and self.initialized and _no_limit_counts(self):
+        if nothing_counts(self):
             return
         super()._check_request_limit(callable_name, in_middleware)
 
 
-def _no_limit_counts(limiter: Limiter) -> bool:
+def nothing_counts(limiter: Limiter) -> bool:
+    """Is this a GET or HEAD that no limit of its endpoint counts (limits switched on)?"""
+    if not (limiter.enabled and limiter.initialized):
+        return False
     config = current_app.config
     if request.method not in SAFE_METHODS or config.get("RATELIMIT_META") or config.get(
         "RATELIMIT_IN_MEMORY_FALLBACK"

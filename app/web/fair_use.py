@@ -21,7 +21,7 @@ import math
 import secrets
 import time
 from collections.abc import Callable
-from functools import partial
+from functools import partial, wraps
 from typing import Any, TypeVar
 
 from flask import current_app, request, session
@@ -30,6 +30,7 @@ from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter, RateLimiter
 from redis.exceptions import RedisError
 
+from app.web import fair_limiter
 from app.web.privacy_logging import anonymous_client_key
 
 log = logging.getLogger(__name__)
@@ -148,10 +149,11 @@ def limit(name: str) -> Callable[[F], F]:
     from app.extensions import limiter
 
     def decorate(view: F) -> F:
+        weighed = view
         for kind, key_func in KEY_FUNCS.items():
             # Flask-Limiter resolves each limit and asks exempt_when before it looks at the
             # method, so a GET (most requests) answers both at once without reading settings.
-            view = limiter.limit(  # type: ignore[assignment]
+            weighed = limiter.limit(  # type: ignore[assignment]
                 partial(
                     lambda n, k: (request.method == "POST" and configured(n, k)) or "1 per hour",
                     name,
@@ -162,7 +164,16 @@ def limit(name: str) -> Callable[[F], F]:
                 exempt_when=partial(
                     lambda n, k: request.method != "POST" or not configured(n, k), name, kind
                 ),
-            )(view)
-        return view
+            )(weighed)
+
+        @wraps(view)  # the same name, under which Flask-Limiter keeps the view's limits
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            # A GET no limit counts goes straight to the view: the three Flask-Limiter
+            # wrappers cost more than a kept page (app/web/fair_limiter.py, docs/benchmarks.md).
+            if fair_limiter.nothing_counts(limiter):
+                return view(*args, **kwargs)
+            return weighed(*args, **kwargs)
+
+        return limited  # type: ignore[return-value]
 
     return decorate

@@ -16,6 +16,7 @@ from flask import Flask, Response, abort, current_app, has_request_context, redi
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.extensions import talisman
+from app.web.fixed_talisman import FixedHeaders
 
 # Nothing by default; only what the pages use: our own scripts, stylesheet, images (the
 # favicon, CSS backgrounds) and form posts. The standards charts add their style hashes per
@@ -134,11 +135,18 @@ def _transport_headers(response: Response) -> Response:
     return response
 
 
+# Nothing the person saw may stay in the browser's cache for someone else to find.
+NO_STORE = FixedHeaders.of(
+    [
+        ("Cache-Control", "no-store, max-age=0"),
+        ("Pragma", "no-cache"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Cross-Origin-Resource-Policy", "same-origin"),
+    ]
+)
+
+
 def _no_store(response: Response) -> Response:
-    # Nothing the person saw may stay in the browser's cache for someone else to find.
-    response.headers["Cache-Control"] = "no-store, max-age=0"
-    response.headers["Pragma"] = "no-cache"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    NO_STORE.write(response.headers)
     return response

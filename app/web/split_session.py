@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 from werkzeug.datastructures import CallbackDict
 
+from app.web import signed
 from app.web.errors import database_unavailable_page
 from crypto.errors import DecryptionError
 from crypto.keyfile import unwrap, wrap
@@ -163,7 +164,9 @@ class SplitSessionInterface(SessionInterface):
         response.vary.add("Cookie")
 
     def _light_serializer(self, app: Flask) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="cookie-only session v1")
+        return signed.serializer(
+            signed.PlainURLSafeTimedSerializer, "cookie-only session v1", app.config["SECRET_KEY"]
+        )
 
     def _open_light(self, app: Flask, value: str) -> SplitSession:
         try:

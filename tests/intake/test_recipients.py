@@ -347,3 +347,17 @@ def test_if_the_route_disappears_before_sending_the_check_page_says_so_and_store
     assert person.answer("service", {"service": "idva"}).headers["Location"] == "/referral/check"
     assert person.send().status_code == 303
     assert count(app, Referral) == 1
+
+
+def test_a_service_closed_or_unpinned_is_said_on_the_very_next_page(app, client, tmp_path):
+    closed = "Some kinds of support cannot take new referrals here right now"
+    register(app, tmp_path, "Advisor service A", PrivateKey.generate(), *SERVICES)
+    assert closed not in client.get("/referral/service").get_data(as_text=True)
+    with app.app_context():
+        intake_db.session.execute(sa.delete(ServiceRoute).where(ServiceRoute.service == "isva"))
+        intake_db.session.commit()
+    assert closed in client.get("/referral/service").get_data(as_text=True)
+    register(app, tmp_path, "Advisor service B", PrivateKey.generate(), "isva")
+    assert closed not in client.get("/referral/service").get_data(as_text=True)
+    app.config["PINNED_PROVIDER_KEYS"] = {}  # no signing key pinned: nothing verifies
+    assert closed in client.get("/referral/service").get_data(as_text=True)
