@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from crypto.keyfile import Argon2Params
 
 # Refused in production (refuse_unsafe_production), so never a real secret.
@@ -73,19 +75,50 @@ def _trusted_proxies(env: str) -> int | None:
     return int(value)
 
 
+def _under_gunicorn() -> bool:
+    """True in gunicorn's processes (it sets SERVER_SOFTWARE before loading the app), false
+    for `flask` commands: migrations and backfills may rightly run longer than a request."""
+    return os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/")
+
+
+def engine_options(url: str, web_process: bool) -> dict[str, Any]:
+    """SQLAlchemy engine options; for PostgreSQL (psycopg), bounds on waiting for the server.
+
+    Without them a database that drops packets or hangs, rather than refusing, holds a request
+    for the operating system's default (psycopg waits 130 s to connect, TCP retries for about
+    15 minutes) instead of answering 503 at once (docs/deploy.md, "When PostgreSQL is down").
+    """
+    # Hidden parameters keep sealed blobs and answers out of error messages and logs.
+    options: dict[str, Any] = {"hide_parameters": True, "pool_pre_ping": True}
+    if make_url(url).get_backend_name() != "postgresql":
+        return options
+    connect = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
+    connect_args: dict[str, Any] = {
+        "connect_timeout": connect,
+        # Sent data (the pool's ping, a query) unacknowledged this long closes the connection.
+        "tcp_user_timeout": connect * 1000,
+    }
+    statement = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_SECONDS", "20"))
+    if web_process and statement > 0:
+        # Under gunicorn's 30 s worker timeout: the server abandons a runaway statement
+        # rather than running on for a worker that has been killed. The slowest statements
+        # a request runs (a year-end release, the release audit's reads) take well under 1 s.
+        connect_args["options"] = f"-c statement_timeout={statement * 1000}"
+    options["connect_args"] = connect_args
+    return options
+
+
 def intake_config() -> dict[str, Any]:
     """The intake + standards deployment (police side)."""
     env = os.environ.get("SAFE_REFERRAL_ENV", "development")
+    intake_url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'intake.sqlite'}")
     return {
         "ENV_NAME": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
         "TRUSTED_PROXIES": _trusted_proxies(env),
         "RATELIMIT_STRATEGY": "aligned-fixed-window",
-        "SQLALCHEMY_DATABASE_URI": os.environ.get(
-            "DATABASE_URL", f"sqlite:///{INSTANCE / 'intake.sqlite'}"
-        ),
-        # Hidden parameters keep sealed blobs and answers out of error messages and logs.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": intake_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(intake_url, web_process=_under_gunicorn()),
         "REFERENCE_PEPPER": os.environ.get("REFERENCE_PEPPER", "").encode() or DEV_PEPPER,
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
         # Redis down: each worker keeps the same limits in memory (looser by the number of
@@ -157,15 +190,17 @@ def _intake_retention() -> dict[str, int]:
 def console_config() -> dict[str, Any]:
     """The provider console deployment (provider side)."""
     env = os.environ.get("SAFE_REFERRAL_ENV", "development")
+    console_url = os.environ.get(
+        "CONSOLE_DATABASE_URL", f"sqlite:///{INSTANCE / 'console.sqlite'}"
+    )
     return {
         "ENV_NAME": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
         "TRUSTED_PROXIES": _trusted_proxies(env),
         "RATELIMIT_STRATEGY": "aligned-fixed-window",
-        "SQLALCHEMY_DATABASE_URI": os.environ.get(
-            "CONSOLE_DATABASE_URL", f"sqlite:///{INSTANCE / 'console.sqlite'}"
-        ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": console_url,
+        # Only the connect bound: the console's web process is not given a statement bound.
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(console_url, web_process=False),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
         # Redis down: each worker keeps the same limits in memory (looser by the number of
         # workers, never off), and Flask-Limiter logs the fall-back, with no address.

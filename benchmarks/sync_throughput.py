@@ -9,8 +9,10 @@ Confirmations go through intake's batch endpoints, one request per page; --item-
 confirms each referral with its own request instead, as against an intake without them.
 
 Run: .venv/bin/python -m benchmarks.sync_throughput [--count N] [--page-size N]
-     [--item-by-item] [--database-url URL --console-database-url URL]
+     [--item-by-item] [--legacy] [--database-url URL --console-database-url URL]
      (PostgreSQL: two separate databases). Record the figures in docs/benchmarks.md.
+Each app gets production's engine options (app/config.py `engine_options`): on PostgreSQL
+the connect bounds, and intake, serving requests here, its web statement bound too.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy import insert, select
 
 from app import create_console_app, create_intake_app
 from app.api import tokens
+from app.config import engine_options
 from app.console import key_watch, sync_push
 from app.console.intake_client import Answer, IntakeClient
 from app.console.sync import SyncSummary, run_sync
@@ -62,7 +65,10 @@ CALLS: dict[str, int] = defaultdict(int)
 def fill_intake(
     url: str, key: PrivateKey, count: int, key_set: bytes, legacy: bool = False
 ) -> tuple[object, str]:
-    app = create_intake_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    app = create_intake_app({
+        "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url, web_process=True),
+    })
     app.config["PINNED_PROVIDER_KEYS"] = {"Benchmark provider": SIGNER.verify_key.fingerprint}
     with app.app_context():
         intake_db.drop_all()
@@ -116,7 +122,10 @@ def main() -> None:
                         public_keys=[key.public_key])
     print(f"sealing {args.count} referrals into intake ({intake_url.split(':')[0]})...")
     intake, token = fill_intake(intake_url, key, args.count, blob, args.legacy)
-    console = create_console_app({"SQLALCHEMY_DATABASE_URI": console_url})
+    console = create_console_app({
+        "SQLALCHEMY_DATABASE_URI": console_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(console_url, web_process=False),
+    })
     with console.app_context():
         console_db.drop_all()
         console_db.create_all()

@@ -1,21 +1,24 @@
 """JSON errors for the delivery API: `{"error": code, "message": text}`, never an HTML page.
 
 The console is a program: it needs a stable code to act on and a status to retry by. An
-unexpected failure is still JSON (500, or 503 when the database is away, which the console
-retries); its log line names the exception type and place only, never a value.
+unexpected failure is still JSON (500, or 503 with Retry-After when the database is away or
+not answering, which the console retries); its log line names the exception type and place
+only, never a value.
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
+from contextlib import suppress
 
 from flask import Blueprint, Response, jsonify
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.extensions import intake_db as db
 from app.intake import incoming
+from app.web.errors import DATABASE_AWAY, DATABASE_RETRY_AFTER_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +72,31 @@ def http_error(error: HTTPException) -> Response:
     return response
 
 
+def _database_away(error: Exception) -> bool:
+    """Refused, dropped, timed-out or cancelled: what a database that is down, restarting or
+    hung raises, wrapped by SQLAlchemy or raw from the driver (a pooled connection used
+    directly is not wrapped). Other database errors are bugs, and stay 500s."""
+    if isinstance(error, DATABASE_AWAY):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    driver = db.engine.dialect.loaded_dbapi
+    return isinstance(error, (driver.OperationalError, driver.InterfaceError))
+
+
 def _unexpected(error: Exception) -> Response:
-    db.session.rollback()
-    if isinstance(error, SQLAlchemyError):
-        log.warning("delivery API: database unavailable (%s)", type(error).__name__)
-        return json_error(503)
+    away = _database_away(error)
+    # The session may hold a transaction on a dead connection; the next request must not.
+    # If the connection is already gone, so is its transaction: the pool discards it.
+    with suppress(*DATABASE_AWAY):
+        db.session.rollback()
+    if away:
+        # The type only: a driver's message names the host and port.
+        log.warning("delivery API: database unavailable (%s); answered 503",
+                    type(error).__name__)
+        response = json_error(503)
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        return response
     # Type and place only: an exception's message might quote a request value.
     frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
     where = f" at {frame.filename}:{frame.lineno}" if frame else ""

@@ -6,6 +6,7 @@ import base64
 import json
 import logging
 import secrets
+import time
 from datetime import date
 from typing import Any
 
@@ -14,11 +15,16 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
+from werkzeug.test import TestResponse
 
+from app import create_intake_app
+from app.api import tokens
+from app.extensions import intake_db
 from app.intake import outgoing
 from tests.api import openapi_check
 from tests.api.conftest import Console
 from tests.referrer import Referrer
+from tests.stack.private_servers import SilentDatabase
 
 TODAY = date.today().isoformat()
 JSON_VALUES = st.recursive(
@@ -111,6 +117,7 @@ def test_an_unexpected_failure_is_a_json_500_and_a_database_outage_a_503(
     monkeypatch.setattr(outgoing, "pending_referrals", unavailable)
     response = console.get("/referrals")
     assert response.status_code == 503 and response.get_json()["error"] == "unavailable"
+    assert response.headers["Retry-After"] == "30"
 
 
 def test_no_api_response_sets_a_cookie(referrer: Referrer, console: Console) -> None:
@@ -175,3 +182,52 @@ def test_arbitrary_json_at_the_put_endpoints_never_causes_a_500(
         response = console.put(url, data=raw, content_type="application/json")
     # Console.call has validated the body against the document for this status.
     assert response.status_code < 500, response.get_json()
+
+
+def _api_on_a_silent_database(silent: SilentDatabase, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    monkeypatch.setenv("DATABASE_URL", silent.url())
+    monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT_SECONDS", "2")  # psycopg's smallest
+    return create_intake_app({"TESTING": True, "RATELIMIT_ENABLED": False})
+
+
+def _assert_retry_later(response: TestResponse) -> None:
+    openapi_check.check("GET", "/api/v1/referrals", response)
+    assert response.status_code == 503 and response.get_json()["error"] == "unavailable"
+    assert response.headers["Retry-After"] == "30"
+
+
+def test_the_api_is_a_json_503_with_retry_after_when_the_database_never_answers(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with SilentDatabase() as silent:
+        app = _api_on_a_silent_database(silent, monkeypatch)
+        started = time.monotonic()
+        # The token check is the first thing that needs the database.
+        response = app.test_client().get(
+            "/api/v1/referrals", headers={"Authorization": f"Bearer sr1.{'a' * 22}.{'b' * 43}"}
+        )
+        assert time.monotonic() - started < 6
+        assert silent.accepted
+    _assert_retry_later(response)
+    # The app installs its own log handler on stderr (app/web/privacy_logging.py).
+    logged = capfd.readouterr().err
+    assert "database unavailable (OperationalError); answered 503" in logged
+    assert str(silent.port) not in logged  # the type only, never the host and port
+
+
+def test_a_raw_driver_error_from_a_pooled_connection_is_a_503_too(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Code that uses a pooled connection directly gets the driver's own error, unwrapped."""
+
+    def check_on_a_raw_connection(presented: str) -> None:
+        intake_db.engine.raw_connection()  # psycopg's ConnectionTimeout, not SQLAlchemy's
+
+    with SilentDatabase() as silent:
+        app = _api_on_a_silent_database(silent, monkeypatch)
+        monkeypatch.setattr(tokens, "verify", check_on_a_raw_connection)
+        response = app.test_client().get(
+            "/api/v1/referrals", headers={"Authorization": f"Bearer sr1.{'a' * 22}.{'b' * 43}"}
+        )
+    _assert_retry_later(response)
+    assert "database unavailable (ConnectionTimeout); answered 503" in capfd.readouterr().err

@@ -1,4 +1,4 @@
-"""A PostgreSQL cluster and a Redis server of a test's own, for faults that stop a server.
+"""A PostgreSQL cluster, a Redis server and a silent database of a test's own, for faults.
 
 The shared servers on 5432 and 6379 serve everyone on the machine and must never be stopped;
 these live in a temporary directory on free ports, trust local connections only, and are
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -113,3 +115,35 @@ class PrivateRedis:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class SilentDatabase:
+    """A TCP server on a free port that accepts every connection and never says a word: what
+    a client sees of a hung database server, or one behind a link that drops its replies."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def url(self, database: str = "intake") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return  # closed by __exit__
+            self.accepted.append(connection)  # held open, never read from or written to
+
+    def __enter__(self) -> SilentDatabase:
+        self.thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.listener.close()
+        for connection in self.accepted:
+            connection.close()

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from app import create_intake_app
 from app.intake import referrals
@@ -262,3 +263,26 @@ def test_the_console_killed_mid_sync_loses_and_duplicates_nothing(stack: Stack):
     assert unsent == [(0,)]
     locks = console_rows(stack, "select count(*) from pg_locks where locktype = 'advisory'")
     assert locks == [(0,)]
+
+
+def test_a_request_held_up_past_the_statement_bound_gets_the_503_page_not_a_killed_worker(
+    stack: Stack,
+):
+    """Under gunicorn intake bounds each statement at 20 s (app/config.py), under gunicorn's
+    30 s worker timeout: a page stuck behind a lock ends on the service's 503 page rather than
+    a dropped connection from a killed worker, and the database stops the statement."""
+    engine = sa.create_engine(stack.intake_env["DATABASE_URL"], poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as holder:
+            # What the start page reads (the open services), locked as a long migration would.
+            holder.execute(sa.text("lock table service_routes in access exclusive mode"))
+            started = time.monotonic()
+            answer = person(stack, 0).get("/")
+            waited = time.monotonic() - started
+            holder.rollback()
+    finally:
+        engine.dispose()
+    assert clear_unavailable_page(answer), (answer.status, answer.body[-300:])
+    assert 15 < waited < 30, waited
+    assert "database unavailable (QueryCanceled); answered 503" in log_of(stack, "intake-1")
+    assert person(stack, 0).get("/").status == 200  # and it serves at once afterwards
