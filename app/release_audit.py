@@ -53,6 +53,8 @@ so each cell's value in it is possible. A few solves with many cells in the obje
 usually give witnesses at both ends of every cell's box, which settles it without a solve of
 its own; the linear relaxation comes next (its optimum bounds the integer one, and is the
 integer one when its solution is whole); the integer programme only where that fails.
+Withholding (`withhold_until_safe`) asks the relaxation which released figures hold each
+failing bound (its duals), so a release needs a few audits, not one per figure withheld.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import highspy
+import numpy as np
+import numpy.typing as npt
 
 from app.disclosure import DisclosureRules, ProtectedTable, withheld_reach
 
@@ -297,6 +301,9 @@ def _box(cell: Cell, rules: DisclosureRules) -> tuple[int, int]:
 
 
 Row = tuple[dict[int, float], float, float]  # coefficients by column, low, high
+# A value for every column of a component. Whole-table work (witnesses, rounding) is done on
+# these at once: in Python, one cell at a time, it cost more than HiGHS on the larger history.
+Vector = npt.NDArray[np.float64]
 
 
 class _UnionFind:
@@ -345,6 +352,9 @@ class _Component:
     audited: list[int]  # columns of the cells to check
     lower: list[float] = field(default_factory=list)
     upper: list[float] = field(default_factory=list)
+    # The figure each row comes from, by row, for the rows of a percentage or a median: the
+    # rows that withholding a figure would drop (see `_binding`). Relations are not here.
+    origins: dict[int, str] = field(default_factory=dict)
 
     def key(self) -> tuple:
         return (
@@ -387,6 +397,7 @@ def _components(facts: Facts, rules: DisclosureRules) -> list[_Component]:
             continue  # the audit reports a rounded one whose inputs went (see _derived_failures)
         root, num = column[p.numerator]
         rows = found[root].rows
+        first = len(rows)
         lo, hi = 2 * p.value - p.step, 2 * p.value + p.step
         if isinstance(p.denominator, str):
             den = column[p.denominator][1]
@@ -401,20 +412,23 @@ def _components(facts: Facts, rules: DisclosureRules) -> list[_Component]:
             rows.append(({num: 200.0}, float(lo * d), float(hi * d - 1)))
             if p.both_large:
                 rows.append(({num: 1.0}, float(rules.threshold), float(d - rules.threshold)))
+        found[root].origins.update(dict.fromkeys(range(first, len(rows)), p.name))
     components = list(found.values())
-    parities: list[tuple[_Component, int]] = []
+    parities: list[tuple[_Component, int, str]] = []
     for m in facts.medians:
         if m.value is None:
             continue
         root, population = column[m.population]
+        found[root].origins[len(found[root].rows)] = m.name
         found[root].rows.append(({population: 1.0}, float(rules.threshold), math.inf))
         if m.value != math.floor(m.value):
-            parities.append((found[root], population))
-    for component, population in parities:
+            parities.append((found[root], population, m.name))
+    for component, population, median in parities:
         # A median of whole numbers ends in .5 only over an even number of them: n = 2k.
         k = len(component.cells)
         component.cells.append(Cell(f"{component.names[population]} / 2", hidden=True))
         component.names.append(component.cells[-1].name)
+        component.origins[len(component.rows)] = median
         component.rows.append(({population: 1.0, k: -2.0}, 0.0, 0.0))
     for component in components:
         boxes = [_box(c, rules) for c in component.cells]
@@ -430,8 +444,11 @@ class _Solver:
         self.component = component
         self.n = len(component.cells)
         self.solves = 0
+        self.lower = np.array(component.lower)
+        self.upper = np.array(component.upper)
         self._lp = self._model(integer=False)
         self._ip: highspy.Highs | None = None
+        self._costs: dict[int, Vector] = {}  # the objective each model holds, by id
 
     def _model(self, integer: bool) -> highspy.Highs:
         c = self.component
@@ -463,31 +480,46 @@ class _Solver:
         model.passModel(lp)
         return model
 
-    def _run(self, model: highspy.Highs, costs: dict[int, float]) -> list[float] | None:
-        model.changeColsCost(
-            self.n, list(range(self.n)), [costs.get(i, 0.0) for i in range(self.n)]
-        )
+    def _run(self, model: highspy.Highs, costs: dict[int, float]) -> Vector:
+        wanted = np.zeros(self.n)
+        if costs:
+            wanted[list(costs)] = list(costs.values())
+        held = self._costs.setdefault(id(model), np.zeros(self.n))  # a new model costs 0
+        changed = np.flatnonzero(wanted != held).astype(np.int32)
+        if changed.size:
+            model.changeColsCost(int(changed.size), changed, wanted[changed])
+            held[changed] = wanted[changed]
         model.run()
         self.solves += 1
         status = model.getModelStatus()
         if status == highspy.HighsModelStatus.kOptimal:
-            return list(model.getSolution().col_value)
+            return np.array(model.getSolution().col_value)
         if status == highspy.HighsModelStatus.kInfeasible:
             raise Infeasible()
         raise RuntimeError(f"HiGHS: {model.modelStatusToString(status)}")
 
-    def feasible(self, x: list[int]) -> bool:
+    def binding(self, costs: dict[int, float]) -> tuple[list[int], list[int]]:
+        """The columns whose bounds and the rows that hold the relaxation's optimum where it
+        is (non-zero duals): a certificate of that bound."""
+        self._run(self._lp, costs)
+        solution = self._lp.getSolution()
+        if not solution.dual_valid:
+            return [], []
+        columns = [i for i, d in enumerate(solution.col_dual) if abs(d) > _TOLERANCE]
+        rows = [r for r, d in enumerate(solution.row_dual) if abs(d) > _TOLERANCE]
+        return columns, rows
+
+    def feasible(self, x: Vector) -> bool:
         """Is `x` a table of whole numbers that explains everything (bounds and rows)?"""
-        c = self.component
-        if any(not lo <= v <= hi for v, lo, hi in zip(x, c.lower, c.upper, strict=True)):
+        if not np.all((self.lower <= x) & (x <= self.upper)):
             return False
-        for coefficients, low, high in c.rows:
+        for coefficients, low, high in self.component.rows:
             activity = sum(a * x[i] for i, a in coefficients.items())
             if not low - _TOLERANCE <= activity <= high + _TOLERANCE:
                 return False
         return True
 
-    def relaxed(self, costs: dict[int, float]) -> tuple[list[float], list[int] | None]:
+    def relaxed(self, costs: dict[int, float]) -> tuple[Vector, Vector | None]:
         """The relaxation's optimum, and a whole table near it if rounding gives one.
 
         The percentage rows make the relaxation's vertices fractional, but only in the few
@@ -496,25 +528,19 @@ class _Solver:
         optimum whenever it attains the relaxation's bound.
         """
         x = self._run(self._lp, costs)
-        assert x is not None
-        if all(abs(v - round(v)) <= _TOLERANCE for v in x):
-            return x, [round(v) for v in x]
-        r = []
-        for i, v in enumerate(x):
-            cost = costs.get(i, 0.0)
-            near = round(v)
-            if abs(v - near) > _TOLERANCE and cost:
-                near = math.ceil(v) if cost > 0 else math.floor(v)
-            r.append(near)
-        return x, r if self.feasible(r) else None
+        near = np.round(x)
+        fractional = np.flatnonzero(np.abs(x - near) > _TOLERANCE)
+        for i in fractional:
+            cost = costs.get(int(i), 0.0)
+            if cost:
+                near[i] = math.ceil(x[i]) if cost > 0 else math.floor(x[i])
+        return x, near if not fractional.size or self.feasible(near) else None
 
-    def optimum(self, costs: dict[int, float]) -> list[int]:
+    def optimum(self, costs: dict[int, float]) -> Vector:
         """An optimal table of whole numbers (the integer programme, kept warm)."""
         if self._ip is None:
             self._ip = self._model(integer=True)
-        y = self._run(self._ip, costs)
-        assert y is not None
-        return [round(v) for v in y]
+        return np.round(self._run(self._ip, costs))
 
 
 class Infeasible(Exception):
@@ -554,8 +580,8 @@ def _solve_component(
     possible: Mapping[str, Bound] | None = None,
 ) -> tuple[dict[str, Bound], list[Failure], int]:
     solver = _Solver(component)
-    seen_lo = [math.inf] * solver.n
-    seen_hi = [-math.inf] * solver.n
+    seen_lo = np.full(solver.n, math.inf)
+    seen_hi = np.full(solver.n, -math.inf)
     # Values that whole tables of a model these facts relax were seen to take: still possible
     # (see `audit`), so they settle most cells without a solve.
     for i, cell in enumerate(component.cells):
@@ -567,16 +593,15 @@ def _solve_component(
     outer_hi = list(component.upper)
     boxes = [int(hi - lo + 1) for lo, hi in zip(component.lower, component.upper, strict=True)]
 
-    def witness(x: list[int]) -> None:
-        for i, v in enumerate(x):
-            seen_lo[i] = min(seen_lo[i], v)
-            seen_hi[i] = max(seen_hi[i], v)
+    def witness(x: Vector) -> None:
+        np.minimum(seen_lo, x, out=seen_lo)
+        np.maximum(seen_hi, x, out=seen_hi)
 
     def lo_known(i: int) -> bool:
-        return seen_lo[i] <= outer_lo[i]
+        return bool(seen_lo[i] <= outer_lo[i])
 
     def hi_known(i: int) -> bool:
-        return seen_hi[i] >= outer_hi[i]
+        return bool(seen_hi[i] >= outer_hi[i])
 
     def settled(i: int) -> bool:
         if not seen_lo[i] <= seen_hi[i]:
@@ -741,6 +766,7 @@ class Withheld:
     withheld: tuple[str, ...]  # the figures it withheld, in the order it withheld them
     result: AuditResult  # the audit the candidate passed
     inherited: tuple[Failure, ...]  # narrowings earlier releases already made (not blocking)
+    steps: int = 1  # audits of the candidate it ran, the last one passing
 
 
 def withhold_until_safe(
@@ -753,8 +779,13 @@ def withhold_until_safe(
 
     `order` names the candidate's figures from least to most useful (totals and capacity
     ratios last); figures it does not name go after them, in the candidate's own order.
-    Each step withholds the least useful figure still released in a component with a failure,
-    and any figure worked out from it. A narrowing that withholding the whole candidate would
+    Each step withholds, for each failure (or group of failures held by figures in common),
+    the least useful figure still released among those that hold the failing bound where it
+    is (`_binding`): a figure that holds no failing bound is never withheld for it, however
+    little used (withholding the figures merely near a failure, least useful first, took 63
+    figures and 63 audits where one total was what held it). Any figure worked out from a
+    withheld one goes next. Failures are still found exactly by the audit after each step;
+    the certificates only choose what to try. A narrowing that withholding the whole candidate would
     not undo was made by earlier releases: it is reported as inherited and does not block
     (it cannot be unreleased); the candidate may not add to it.
     """
@@ -769,7 +800,9 @@ def withhold_until_safe(
     inherited: list[Failure] = []
     current, gone = candidate, list[str]()
     possible: dict[str, Bound] | None = None
+    steps = 0
     while True:
+        steps += 1
         # Each step only withholds more, which relaxes the model: what the last audit saw
         # possible still is (0.2-0.3 s a step on one connected history otherwise).
         result = audit(released, current, rules, possible=possible)
@@ -781,7 +814,7 @@ def withhold_until_safe(
             inherited = list(floor.failures)
         blocking = [f for f in blocking if (f.name, f.reason) not in (baseline or set())]
         if not blocking:
-            return Withheld(current, tuple(gone), result, tuple(inherited))
+            return Withheld(current, tuple(gone), result, tuple(inherited), steps)
         step = _next_to_withhold(released + current, blocking, ranked, current, rules)
         if not step:
             raise RuntimeError("everything is withheld and the audit still fails")
@@ -792,11 +825,29 @@ def withhold_until_safe(
 def _next_to_withhold(
     facts: Facts, blocking: list[Failure], ranked: list[str], current: Facts, rules: DisclosureRules
 ) -> list[str]:
+    """The figures to withhold next: for each failure, the least useful released figure of
+    the candidate among those that hold its narrowed ends where they are; failures held by
+    figures in common get one figure between them, the others one each, all in one step."""
     still = set(current.released_items())
     # A figure worked out from a withheld one goes at once: it is the failure itself.
     derived = [f.name for f in blocking if f.name in still and _is_derived(current, f.name)]
     if derived:
         return derived
+    rank = {n: i for i, n in enumerate(ranked)}
+    # Failures held by figures in common (the four figures of one caseload identity, each
+    # pinned) are answered together, by one figure: one more step costs less than a figure.
+    groups: list[set[str]] = []
+    for holding in _binding(facts, blocking, rules):
+        holding &= still
+        if holding:
+            joined = [g for g in groups if g & holding]
+            groups = [g for g in groups if not g & holding] + [holding.union(*joined)]
+    chosen = [min(g, key=lambda n: rank.get(n, len(rank))) for g in groups]
+    if chosen:
+        return chosen
+    # No certificate names a figure of the candidate (a bound only the integer programme
+    # reaches, or another certificate of the same bound): the least useful figure in a
+    # failing component, one at a time.
     links = _UnionFind()
     for relation in facts.relations:
         links.union(n for n, _ in relation.terms)
@@ -810,6 +861,46 @@ def _next_to_withhold(
     candidates = [n for n in ranked if n in still]
     near = [n for n in candidates if links.find(n) in failing]
     return (near or candidates)[:1]
+
+
+def _binding(facts: Facts, failures: list[Failure], rules: DisclosureRules) -> list[set[str]]:
+    """For each failing cell, the figures whose release holds its interval's narrowed ends
+    (lower, upper or both) where they are: the released cells whose bounds, and the
+    percentages and medians whose rows, carry the relaxation's optimum (non-zero duals).
+    Withholding none of them leaves the relaxation's bound as it is; withholding one usually
+    widens it. The audit that follows decides: this only chooses what to try."""
+    components = _components(facts, rules)
+    where = {n: (c, i) for c in components for i, n in enumerate(c.names)}
+    solvers: dict[int, _Solver] = {}
+    held: list[set[str]] = []
+    for failure in failures:
+        if failure.name not in where:
+            continue  # a percentage or derived figure: handled as derived
+        component, i = where[failure.name]
+        if id(component) not in solvers:
+            solvers[id(component)] = _Solver(component)
+        solver = solvers[id(component)]
+        lo, hi = failure.interval
+        cell = component.cells[i]
+        # A released cell held at an end of its own box by its own release: withholding it
+        # frees that end (a percentage at its lower end and the count's rounding at its
+        # upper end pin it together).
+        own = cell.value is not None and (
+            lo <= component.lower[i] or (hi is not None and hi >= component.upper[i])
+        )
+        holding = {cell.name} if own else set()
+        for sign, narrowed in (
+            (1.0, lo > component.lower[i]),
+            (-1.0, hi is not None and hi < component.upper[i]),
+        ):
+            if not narrowed:
+                continue
+            columns, rows = solver.binding({i: sign})
+            cells = component.cells
+            holding |= {cells[j].name for j in columns if j != i and cells[j].value is not None}
+            holding |= {component.origins[r] for r in rows if r in component.origins}
+        held.append(holding)
+    return held
 
 
 def _is_derived(facts: Facts, name: str) -> bool:

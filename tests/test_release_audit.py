@@ -131,6 +131,74 @@ def test_a_provider_return_that_pins_an_intake_withheld_total_is_reduced() -> No
     assert audit(intake, made.candidate, RULES, exact=True).passed
 
 
+def caseload(service: str, open_at_end: int) -> tuple[Facts, Facts]:
+    """One service's quarter: open at the start released as 100 (98-102), received 50,
+    closed 40, open at the end as given, tied by open at the end = open at the start +
+    received - closed. Returns (what was released before, the quarter's candidate)."""
+    start = Facts((Cell(f"{service}/open at start", 100),))
+    quarter = Facts(
+        (
+            Cell(f"{service}/received", 50),
+            Cell(f"{service}/closed", 40),
+            Cell(f"{service}/open at end", open_at_end),
+        ),
+        (
+            Relation(
+                (
+                    (f"{service}/open at end", 1),
+                    (f"{service}/open at start", -1),
+                    (f"{service}/received", -1),
+                    (f"{service}/closed", 1),
+                ),
+                0,
+                0,
+                "caseload",
+            ),
+        ),
+    )
+    return start, quarter
+
+
+def test_each_failing_identity_has_a_figure_withheld_in_the_same_step() -> None:
+    # Open at the end released as 115 (113-117), but at most 102 + 52 - 38 = 116: each of
+    # the four figures is pinned to 4 values. Two services, each failing on its own.
+    idva_before, idva = caseload("idva", 115)
+    isva_before, isva = caseload("isva", 115)
+    # A table far less useful than the caseload, in the same component but never binding.
+    roles = table_facts("roles", {"officer": 20, "staff": 25}, 45)
+    slack = Relation((("idva/received", 1), ("roles/Total", -1)), 0, None, "roles <= received")
+    candidate = idva + isva + roles + Facts(relations=(slack,))
+    before = idva_before + isva_before
+    assert {f.name for f in audit(before, candidate, RULES).failures} >= {
+        "idva/open at end",
+        "isva/open at end",
+    }
+    order = [*roles.items(), "idva/closed", "isva/closed", "idva/received", "isva/received"]
+    made = withhold_until_safe(before, candidate, order, RULES)
+    # One figure per failing identity, both in one step; the roles table, though ranked
+    # least useful, holds no failing bound and stays released.
+    assert made.withheld == ("idva/closed", "isva/closed")
+    assert made.steps == 2  # the audit that failed, then the one that passed
+    assert audit(before, made.candidate, RULES, exact=True).passed
+
+
+def test_it_withholds_only_figures_that_hold_a_failing_bound() -> None:
+    before, quarter = caseload("idva", 115)
+    roles = table_facts("roles", {"officer": 20, "staff": 25}, 45)
+    slack = Relation((("idva/received", 1), ("roles/Total", -1)), 0, None, "roles <= received")
+    candidate = quarter + roles + Facts(relations=(slack,))
+    made = withhold_until_safe(before, candidate, [*roles.items()], RULES)
+    tied = {n for n, _ in quarter.relations[0].terms}
+    assert made.withheld and set(made.withheld) <= tied
+    assert audit(before, made.candidate, RULES, exact=True).passed
+
+
+def test_a_release_that_pins_nothing_withholds_nothing() -> None:
+    before, quarter = caseload("idva", 110)  # 108-112, all possible
+    made = withhold_until_safe(before, quarter, [], RULES)
+    assert made.withheld == () and made.steps == 1
+
+
 def test_a_percentage_from_rounded_counts_adds_nothing_until_one_is_withheld() -> None:
     table = table_facts("t", {"a": 20, "b": 25}, 45)
     share = Percentage("a %", "t/a", "t/Total", percentage_from_rounded(20, 45), from_rounded=True)
