@@ -8,7 +8,10 @@ visitor fetches it: no cookie, a new connection per request (gunicorn's sync wor
 each one). The bare app (benchmarks/bare_route.py) answers the same path with the bytes the
 intake sent, so the difference is what the service does per request. Intake and bare runs
 alternate, page by page, `--rounds` times, and the best round of each is printed, so that other
-work on the machine hurts both sides alike. Record the figures in docs/benchmarks.md.
+work on the machine hurts both sides alike. Beside requests/s it prints the server's CPU per
+request: the gunicorn master's and its workers' CPU time over the same runs, restarted workers
+included (/proc), which the clients sharing the machine's cores do not blur. Record the figures
+in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,9 +82,22 @@ def prepared_intake(directory: Path) -> dict[str, str]:
     }
 
 
+def server_cpu_seconds(master: int) -> float:
+    """CPU time of a gunicorn master and its workers so far, workers already gone included."""
+    def times(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0  # a worker that has just exited: its time moves to the master's
+        return sum(int(f) for f in fields[11:15])  # utime, stime, and waited-for children's
+
+    workers = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return (times(master) + sum(times(int(pid)) for pid in workers)) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[str]:
-    """gunicorn with the project's configuration on a free port; yields its base URL."""
+def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """gunicorn with the project's configuration on a free port; yields its URL and pid."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
@@ -94,13 +111,15 @@ def gunicorn(app_spec: str, env: dict[str, str]) -> Iterator[str]:
     try:
         for _ in range(200):
             try:
-                with urllib.request.urlopen(base + "/privacy", timeout=2):
+                with urllib.request.urlopen(base + "/", timeout=2):
                     break
+            except urllib.error.HTTPError:
+                break  # it answers (the bare app knows only the pages asked for)
             except OSError:
                 time.sleep(0.1)
         else:
             raise RuntimeError(f"{app_spec} did not start")
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -124,17 +143,19 @@ def _client(args: tuple[int, str, float]) -> tuple[int, int]:
     return good, other
 
 
-def requests_per_second(pool: multiprocessing.pool.Pool, base: str, path: str,
-                        clients: int, seconds: float) -> float:
+def requests_per_second(pool: multiprocessing.pool.Pool, server: tuple[str, int], path: str,
+                        clients: int, seconds: float) -> tuple[float, float]:
+    """(requests/s, server CPU µs per request) for `path` over `seconds`."""
+    base, master = server
     port = int(base.rsplit(":", 1)[1])
     until = time.monotonic() + seconds
-    started = time.monotonic()
+    started, cpu = time.monotonic(), server_cpu_seconds(master)
     counts = pool.map(_client, [(port, path, until)] * clients)
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, server_cpu_seconds(master) - cpu
     good = sum(c[0] for c in counts)
     if any(c[1] for c in counts):
         raise RuntimeError(f"{path}: {sum(c[1] for c in counts)} answers were not 200")
-    return good / elapsed
+    return good / elapsed, cpu / good * 1e6
 
 
 def main() -> None:
@@ -142,7 +163,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated paths")
     options = parser.parse_args()
+    pages = options.pages.split(",")
 
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
@@ -151,8 +174,8 @@ def main() -> None:
         bodies.mkdir()
         with gunicorn("app:create_intake_app()", env) as intake:
             index = {}
-            for number, path in enumerate(PAGES):
-                with urllib.request.urlopen(intake + path) as answer:
+            for number, path in enumerate(pages):
+                with urllib.request.urlopen(intake[0] + path) as answer:
                     (bodies / f"{number}.html").write_bytes(answer.read())
                 index[path] = f"{number}.html"
             (bodies / "index.json").write_text(json.dumps(index))
@@ -161,18 +184,23 @@ def main() -> None:
                 multiprocessing.Pool(options.clients) as pool,
             ):
                 best: dict[tuple[str, str], float] = {}
+                least_cpu: dict[tuple[str, str], float] = {}
                 for _ in range(options.rounds):
-                    for path in PAGES:
-                        for name, base in (("intake", intake), ("bare", bare)):
-                            rate = requests_per_second(pool, base, path, options.clients,
-                                                       options.seconds)
+                    for path in pages:
+                        for name, server in (("intake", intake), ("bare", bare)):
+                            rate, cpu = requests_per_second(pool, server, path, options.clients,
+                                                            options.seconds)
                             best[name, path] = max(best.get((name, path), 0.0), rate)
-        print(f"| page | intake requests/s | bare Flask | ratio |  "
-              f"({options.clients} clients, {options.seconds:g} s, best of {options.rounds})")
-        print("|---|---|---|---|")
-        for path in PAGES:
+                            least_cpu[name, path] = min(least_cpu.get((name, path), cpu), cpu)
+        print(f"| page | intake requests/s | bare Flask | ratio | intake server CPU µs/request "
+              f"| bare | ratio |  ({options.clients} clients, {options.seconds:g} s, "
+              f"best of {options.rounds})")
+        print("|---|---|---|---|---|---|---|")
+        for path in pages:
             ours, theirs = best["intake", path], best["bare", path]
-            print(f"| `{path}` | {ours:,.0f} | {theirs:,.0f} | {ours / theirs:.2f} |")
+            our_cpu, their_cpu = least_cpu["intake", path], least_cpu["bare", path]
+            print(f"| `{path}` | {ours:,.0f} | {theirs:,.0f} | {ours / theirs:.2f} "
+                  f"| {our_cpu:,.0f} | {their_cpu:,.0f} | {their_cpu / our_cpu:.2f} |")
 
 
 if __name__ == "__main__":

@@ -73,6 +73,10 @@ def intake_settings(database_url: str) -> dict[str, object]:
         # The proof of work is paid by waiting, and tests wait no time (tests/intake/
         # test_fair_front_door.py turns the wait on and pays it both ways).
         "PROOF_OF_WORK_WAIT_SECONDS": 0,
+        # What the form offers is read afresh on every page here, so tests that change the
+        # routes see it at once; production keeps it a second (tests/intake/test_recipients.py
+        # tests that second and that sending is refused within it).
+        "OPEN_SERVICES_RECHECK_SECONDS": 0,
     }
 
 

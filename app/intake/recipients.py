@@ -11,6 +11,7 @@ or the key rows disagree with it, nothing is sealed (`KeysNotVouched`).
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -261,11 +262,19 @@ def _routes_sql(dialect: Dialect) -> str:
 
 
 def open_services() -> set[str]:
-    """Services whose recipient's keys verify now (so the form offers only what can be sealed).
+    """Services whose recipient's keys verify (so the form offers only what can be sealed).
 
-    What route_for and vouched check, for every service in one query: every intake page asks,
-    and three services' worth of ORM loads took most of a page's time (docs/benchmarks.md).
+    What route_for and vouched check, for every service in one query. The answer is kept
+    for OPEN_SERVICES_RECHECK_SECONDS (default 1 s) per worker: reading it took a third of a
+    question page's time (docs/benchmarks.md). It only shapes what the form offers; every
+    seal still verifies its own key set first, so a service closed a moment ago is refused
+    on the check page with nothing stored, as one closed while the person was typing is.
     """
+    kept: _Kept | None = current_app.extensions.get(_KEPT)
+    fresh_for = float(current_app.config.get("OPEN_SERVICES_RECHECK_SECONDS", 1.0))
+    read_at = time.monotonic()
+    if kept is not None and read_at - kept.read_at < fresh_for:
+        return set(kept.opened)
     # A pooled driver connection of its own, not the request's ORM session, and SQL compiled
     # once per database dialect: the session's setup and teardown and SQLAlchemy's
     # per-execution statement caching and result set-up took three times as long as the
@@ -280,24 +289,25 @@ def open_services() -> set[str]:
     finally:
         connection.close()
     asked = (rows, [pin_for(name) for _, name, _, _ in rows])
-    last = _last_verdict
-    if last is not None and last[0] == asked:
-        return set(last[1])  # the very rows and pins of last time: the same answer
-    opened = _verdict(*asked)
-    _remember_verdict(asked, opened)
-    return opened
+    if kept is not None and kept.asked == asked:
+        opened = kept.opened  # the very rows and pins of last time: the same answer
+    else:
+        opened = frozenset(_verdict(*asked))
+    current_app.extensions[_KEPT] = _Kept(read_at, asked, opened)
+    return set(opened)
 
 
-# The rows and pins open_services last read, and its answer. Every page still reads the rows
-# afresh (a closed service disappears at once); only verifying them again (three key-set
-# lookups, each hashing 7 KB) is skipped while every byte and pin is what it was. Public keys
-# and pins only: nothing of any visitor's.
-_last_verdict: tuple[tuple[Sequence[Any], list[str | None]], frozenset[str]] | None = None
+# What open_services last read for this app, when, and its answer: public keys and pins only,
+# nothing of any visitor's. While every byte and pin is what it was, the three key sets are
+# not verified again (each lookup hashes 7 KB).
+_KEPT = "open_services_kept"
 
 
-def _remember_verdict(asked: tuple[Sequence[Any], list[str | None]], opened: set[str]) -> None:
-    global _last_verdict
-    _last_verdict = (asked, frozenset(opened))
+@dataclass(frozen=True)
+class _Kept:
+    read_at: float
+    asked: tuple[Sequence[Any], list[str | None]]
+    opened: frozenset[str]
 
 
 def _verdict(rows: Sequence[Any], pins: list[str | None]) -> set[str]:

@@ -219,8 +219,10 @@ def sent() -> Page:
 @bp.route("/return", methods=["GET", "POST"])
 @fair_use.limit("LIMIT_PHRASE_LOOKUP")
 def return_with_phrase() -> Page:
-    form = forms.ReturnForm()
-    if form.validate_on_submit():
+    # A GET's page is the same for everyone and kept rendered, so its form is built only when
+    # it is rendered (first_visit).
+    form = forms.ReturnForm() if request.method == "POST" else None
+    if form is not None and form.validate_on_submit():
         try:
             phrase = normalise_phrase(form.phrase.data)
         except PhraseError as error:
@@ -244,7 +246,9 @@ def return_with_phrase() -> Page:
     challenge = proof_of_work.issue("lookup")
 
     def render() -> str:
-        return render_template("intake/return.html", form=form, challenge=challenge)
+        return render_template(
+            "intake/return.html", form=form or forms.ReturnForm(), challenge=challenge
+        )
 
     if request.method == "GET":  # an empty form: the same page for everyone
         return first_visit.page(

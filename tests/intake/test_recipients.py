@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import itertools
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -361,3 +362,33 @@ def test_a_service_closed_or_unpinned_is_said_on_the_very_next_page(app, client,
     assert closed not in client.get("/referral/service").get_data(as_text=True)
     app.config["PINNED_PROVIDER_KEYS"] = {}  # no signing key pinned: nothing verifies
     assert closed in client.get("/referral/service").get_data(as_text=True)
+
+
+def test_what_the_form_offers_is_read_again_within_a_second(app, client, tmp_path):
+    closed = "Some kinds of support cannot take new referrals here right now"
+    app.config.pop("OPEN_SERVICES_RECHECK_SECONDS")  # production's default: one second
+    register(app, tmp_path, "Advisor service A", PrivateKey.generate(), *SERVICES)
+    assert closed not in client.get("/referral/service").get_data(as_text=True)
+    with app.app_context():
+        intake_db.session.execute(sa.delete(ServiceRoute).where(ServiceRoute.service == "isva"))
+        intake_db.session.commit()
+    time.sleep(1.05)
+    assert closed in client.get("/referral/service").get_data(as_text=True)
+
+
+def test_a_service_closed_a_moment_ago_is_still_refused_at_sending(app, client, tmp_path):
+    app.config.pop("OPEN_SERVICES_RECHECK_SECONDS")  # production's default: one second
+    register(app, tmp_path, "Advisor service A", PrivateKey.generate(), *SERVICES)
+    person = Referrer(client)
+    person.fill_in()  # chose ISVA while it was open; the form's offer is now kept
+    with app.app_context():
+        intake_db.session.execute(sa.delete(ServiceRoute).where(ServiceRoute.service == "isva"))
+        intake_db.session.commit()
+    # Within the second the service question may still say every service is open ...
+    closed = "Some kinds of support cannot take new referrals here right now"
+    assert closed not in client.get("/referral/service").get_data(as_text=True)
+    # ... but the seal asks afresh.
+    page = person.send().get_data(as_text=True)
+    assert "We cannot take this referral at the moment" in page
+    assert "Nothing was stored" in page
+    assert count(app, Referral) == 0
