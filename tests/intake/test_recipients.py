@@ -350,7 +350,7 @@ def test_if_the_route_disappears_before_sending_the_check_page_says_so_and_store
     assert count(app, Referral) == 1
 
 
-def test_a_service_closed_or_unpinned_is_said_on_the_very_next_page(app, client, tmp_path):
+def test_a_service_closed_or_unpinned_is_said_when_the_offer_is_next_read(app, client, tmp_path):
     closed = "Some kinds of support cannot take new referrals here right now"
     register(app, tmp_path, "Advisor service A", PrivateKey.generate(), *SERVICES)
     assert closed not in client.get("/referral/service").get_data(as_text=True)
