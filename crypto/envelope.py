@@ -83,12 +83,17 @@ def hpke_info(
 
 def field_aad(kind: str, record_id: str, name: str, version: int = FORMAT_VERSION) -> bytes:
     """The AES-GCM associated data for one field."""
+    return _record_aad(kind, record_id, version) + lp(_utf8(name, "a field name"))
+
+
+def _record_aad(kind: str, record_id: str, version: int) -> bytes:
+    # What every field's associated data of one record starts with: worked out once per
+    # record rather than once per field (a referral has 27 fields; docs/benchmarks.md).
     return (
         lp(AAD_LABEL)
         + _version(version)
         + lp(_utf8(kind, "kind"))
         + lp(_utf8(record_id, "record_id"))
-        + lp(_utf8(name, "a field name"))
     )
 
 
@@ -203,9 +208,7 @@ def envelope_version(blob: bytes) -> int:
     return parse_envelope(blob).version
 
 
-def _seal_field(
-    data_key: bytes, kind: str, record_id: str, name: str, value: str, version: int
-) -> bytes:
+def _seal_field(data_key: bytes, record_aad: bytes, name: str, value: str) -> bytes:
     if not isinstance(value, str):
         raise CryptoError(f"field {name!r} must be a string")
     try:
@@ -214,13 +217,11 @@ def _seal_field(
         raise CryptoError(f"field {name!r} is not valid Unicode text") from None
     except CryptoError as exc:
         raise CryptoError(f"field {name!r}: {exc}") from None
-    return wrap(padded, data_key, field_aad(kind, record_id, name, version))
+    return wrap(padded, data_key, record_aad + lp(_utf8(name, "a field name")))
 
 
-def _open_field(
-    data_key: bytes, kind: str, record_id: str, name: str, body: bytes, version: int
-) -> str:
-    padded = unwrap(body, data_key, field_aad(kind, record_id, name, version))
+def _open_field(data_key: bytes, record_aad: bytes, name: str, body: bytes) -> str:
+    padded = unwrap(body, data_key, record_aad + lp(_utf8(name, "a field name")))
     try:
         return unpad(padded).decode("utf-8")
     except UnicodeDecodeError:
@@ -252,10 +253,8 @@ def seal_record(
     payload = data_key if referrer is None else data_key + referrer.to_bytes()
     key_id = recipient.key_id_bytes
     sealed_key = seal(recipient, payload, hpke_info(kind, record_id, key_id, names, version))
-    bodies = tuple(
-        (name, _seal_field(data_key, kind, record_id, name, fields[name], version))
-        for name in names
-    )
+    record_aad = _record_aad(kind, record_id, version)
+    bodies = tuple((name, _seal_field(data_key, record_aad, name, fields[name])) for name in names)
     return EnvelopeParts(version, key_id, sealed_key, bodies).to_bytes()
 
 
@@ -290,9 +289,9 @@ def open_envelope(
         else:
             referrer = ReferrerBinding.from_bytes(payload[DATA_KEY_SIZE:])
         data_key = payload[:DATA_KEY_SIZE]
+        record_aad = _record_aad(kind, record_id, parts.version)
         fields = {
-            name: _open_field(data_key, kind, record_id, name, body, parts.version)
-            for name, body in parts.fields
+            name: _open_field(data_key, record_aad, name, body) for name, body in parts.fields
         }
         return OpenedEnvelope(parts.version, fields, referrer)
     except CryptoError:
