@@ -83,7 +83,7 @@ def hpke_info(
 
 def field_aad(kind: str, record_id: str, name: str, version: int = FORMAT_VERSION) -> bytes:
     """The AES-GCM associated data for one field."""
-    return _record_aad(kind, record_id, version) + lp(_utf8(name, "a field name"))
+    return _named(_record_aad(kind, record_id, version), name)
 
 
 def _record_aad(kind: str, record_id: str, version: int) -> bytes:
@@ -95,6 +95,10 @@ def _record_aad(kind: str, record_id: str, version: int) -> bytes:
         + lp(_utf8(kind, "kind"))
         + lp(_utf8(record_id, "record_id"))
     )
+
+
+def _named(record_aad: bytes, name: str) -> bytes:
+    return record_aad + lp(_utf8(name, "a field name"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -217,11 +221,11 @@ def _seal_field(data_key: bytes, record_aad: bytes, name: str, value: str) -> by
         raise CryptoError(f"field {name!r} is not valid Unicode text") from None
     except CryptoError as exc:
         raise CryptoError(f"field {name!r}: {exc}") from None
-    return wrap(padded, data_key, record_aad + lp(_utf8(name, "a field name")))
+    return wrap(padded, data_key, _named(record_aad, name))
 
 
 def _open_field(data_key: bytes, record_aad: bytes, name: str, body: bytes) -> str:
-    padded = unwrap(body, data_key, record_aad + lp(_utf8(name, "a field name")))
+    padded = unwrap(body, data_key, _named(record_aad, name))
     try:
         return unpad(padded).decode("utf-8")
     except UnicodeDecodeError:

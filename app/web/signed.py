@@ -4,9 +4,9 @@ Every signed value a page hands out (the CSRF token, the cookie-only session, a 
 challenge) went through a URL-safe serializer built afresh for it. They are built once per app
 and key here. The URL-safe dump_payload also zlib-compresses every payload, keeping the result
 only if shorter; setting zlib up costs more than the signature, and a CSRF secret or a
-cookie-only session (random values) never comes out shorter, so the Plain serializers write
-those as itsdangerous does when it does not compress. itsdangerous reads what they write, and
-they still read a compressed payload (tests/web/test_signed.py checks both against the
+cookie-only session (random values) never comes out shorter, so the Plain serializer writes
+those as itsdangerous does when it does not compress. itsdangerous reads what it writes, and
+it still reads a compressed payload (tests/web/test_signed.py checks both against the
 library's own serializers). A proof-of-work challenge does compress: it keeps the library's.
 """
 
@@ -16,17 +16,12 @@ import secrets
 from typing import Any, TypeVar
 
 from flask import current_app, g, session
-from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 from itsdangerous.serializer import Serializer
 
 KEPT = "signed_serializers"  # app.extensions: (kind, key, salt) -> serializer
 CSRF_SALT = "wtf-csrf-token"  # Flask-WTF's, so its validate_csrf reads our tokens
-
-
-class PlainURLSafeSerializer(URLSafeSerializer):
-    def dump_payload(self, obj: Any) -> bytes:
-        return base64_encode(Serializer.dump_payload(self, obj))
 
 
 class PlainURLSafeTimedSerializer(URLSafeTimedSerializer):

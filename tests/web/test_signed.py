@@ -10,7 +10,7 @@ import time
 import pytest
 from flask import Flask, g, session
 from flask_wtf.csrf import generate_csrf, validate_csrf
-from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 
 from app.web import signed
 
@@ -25,25 +25,33 @@ CHALLENGE = {"p": "submit", "s": "s" + secrets.token_hex(12), "n": secrets.token
              "b": 16, "i": 1796000000, "e": 1796001800}
 
 
-@pytest.mark.parametrize("value", [*SHORT, REPETITIVE, CHALLENGE], ids=NAMES)
-def test_itsdangerous_reads_what_the_plain_serializers_write(value):
-    assert URLSafeSerializer(KEY, salt="s").loads(
-        signed.PlainURLSafeSerializer(KEY, salt="s").dumps(value)) == value
-    assert URLSafeTimedSerializer(KEY, salt="s").loads(
-        signed.PlainURLSafeTimedSerializer(KEY, salt="s").dumps(value), max_age=60) == value
+def plain() -> signed.PlainURLSafeTimedSerializer:
+    return signed.PlainURLSafeTimedSerializer(KEY, salt="s")
+
+
+def library() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(KEY, salt="s")
 
 
 @pytest.mark.parametrize("value", [*SHORT, REPETITIVE, CHALLENGE], ids=NAMES)
-def test_the_plain_serializers_read_what_itsdangerous_writes_compressed_or_not(value):
-    written = URLSafeSerializer(KEY, salt="s").dumps(value)
+def test_itsdangerous_reads_what_the_plain_serializer_writes(value):
+    assert library().loads(plain().dumps(value), max_age=60) == value
+
+
+@pytest.mark.parametrize("value", [*SHORT, REPETITIVE, CHALLENGE], ids=NAMES)
+def test_the_plain_serializer_reads_what_itsdangerous_writes_compressed_or_not(value):
+    written = library().dumps(value)
     assert written.startswith(".") == (value is not SHORT[0] and value is not SHORT[1])
-    assert signed.PlainURLSafeSerializer(KEY, salt="s").loads(written) == value
+    assert plain().loads(written, max_age=60) == value
 
 
 @pytest.mark.parametrize("value", SHORT, ids=NAMES[:2])
 def test_a_short_value_is_signed_to_the_very_bytes_itsdangerous_writes(value):
-    assert signed.PlainURLSafeSerializer(KEY, salt="s").dumps(value) == (
-        URLSafeSerializer(KEY, salt="s").dumps(value))
+    for _ in range(3):  # both signed within the same second, or tried again
+        ours, theirs = plain().dumps(value), library().dumps(value)
+        if ours.rsplit(".", 2)[1] == theirs.rsplit(".", 2)[1]:  # the same timestamp
+            break
+    assert ours == theirs
 
 
 def test_the_csrf_token_is_the_one_flask_wtf_makes_for_the_same_secret(app: Flask):
